@@ -81,6 +81,31 @@ vmlinux:
 deps:
 	bash scripts/install-deps.sh
 
+# --- sanitizer and fuzzer builds (tests/host/badinput.sh, tests/fuzz/loader.sh)
+# build/asan/bpfjail: every user source with ASan+UBSan, errors fatal.
+# build/fuzz/loader_fuzz: libFuzzer target over the pure gosym library.
+ASAN_OUT    := $(OUT)/asan
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_OBJS   := $(patsubst %.c,$(ASAN_OUT)/obj/%.o,$(USER_SRCS))
+FUZZ_SRCS   := tests/fuzz/loader_fuzz.c $(GOSYM_SRCS) $(UTIL_SRCS)
+
+.PHONY: asan fuzz-build
+asan: $(ASAN_OUT)/bpfjail
+fuzz-build: $(OUT)/fuzz/loader_fuzz
+
+$(ASAN_OUT)/obj/%.o: %.c $(HDRS) $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) $(INCLUDES) -c $< -o $@
+
+$(ASAN_OUT)/bpfjail: $(ASAN_OBJS)
+	@test -n "$(LIBBPF_A)" || { echo "libbpf.a not found: run 'make deps'" >&2; exit 1; }
+	$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -o $@ $^ $(LIBBPF_A) $(LIBS_DYN)
+
+$(OUT)/fuzz/loader_fuzz: $(FUZZ_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(INCLUDES) -o $@ $(FUZZ_SRCS) -lelf -lz -lzstd
+
 # --- tests -------------------------------------------------------------------
 # One entry point: tests/run prints per-tier results and a final
 # "N passed, N failed, N skipped" line; it exits non-zero if anything failed.

@@ -71,7 +71,9 @@ static const struct cmd {
 	const char *summary;
 } cmds[] = {
 	{ "inspect", cmd_inspect, "show a Go binary's modules, functions and range table" },
+	{ "run", cmd_run, "run a Go program with confined modules jailed" },
 	{ "probe", cmd_probe, "report which BPF features this kernel offers" },
+	{ "policy", cmd_policy, "show which modules a policy confines, and why" },
 	{ "help", cmd_help, "this text" },
 	{ 0 },
 };

@@ -51,6 +51,13 @@ struct gs_pcln {
 	struct gs_buf functab;		/* (entry, funcoff) pairs + final entry */
 	struct gs_buf funcdata;		/* base of _func records (1.18+: pclntab+pcln offset) */
 	uint32_t functab_fieldsize;	/* 4 (1.18+ entryoff) or ptrsize */
+	bool nfuncdata_i32;		/* Go <= 1.9: _func.nfuncdata is an int32 */
+	/* Inline tree encoding, chosen by gs_mark_functions from the format and
+	 * go_version: PCDATA_InlTreeIndex, FUNCDATA_InlTree, sizeof(inlinedCall)
+	 * (16: Go 1.9-1.11 {parent,file,line,func}; 20: 1.12-1.19; 16: 1.20+). */
+	uint8_t inl_pcdata;
+	uint8_t inl_funcdata;
+	uint8_t inl_size;
 };
 
 /* Everything gosym keeps behind bin->priv. */
@@ -67,6 +74,13 @@ struct gs_priv {
 	struct gs_pcln pcln;
 	/* String arena: all strings in gosym_binary point into chunks freed here. */
 	struct gs_chunk *arena;
+	/* gosym.c: package paths of inlined frames (gosym_frames_at), interned
+	 * so returned pointers live as long as the binary; has its own lock. */
+	struct gs_intern *intern;
+	/* modules.c: hash of module paths for gs_module_of_pkg (arena; NULL
+	 * until gs_modules_attribute ran, then a linear scan is used). */
+	struct gs_modkey *modkeys;
+	uint32_t nmodkeys;
 };
 
 /* ---- gosym.c ------------------------------------------------------------- */
@@ -137,13 +151,23 @@ int gs_inline_at(const struct gosym_binary *bin, const struct gosym_func *f, uin
  * go_version NULL); a present but malformed one is GOSYM_E_CORRUPT. */
 int gs_buildinfo_load(struct gosym_binary *bin, struct gosym_err *err);
 
+/* ---- symname.c ----------------------------------------------------------- */
+/* Length of the escaped package part of a function name, without the
+ * synthetic-name rule (0: none); *synthetic (if non-NULL) tells whether
+ * gosym_pkg_of would call the name synthetic. */
+size_t gs_raw_pkg_len(const char *name, bool *synthetic);
+
 /* ---- modules.c ----------------------------------------------------------- */
 /* Add opts->extra_modules, then fill pkg, kind, module for every function and
  * modules[].nfuncs. Longest module path on a '/' boundary wins. */
 int gs_modules_attribute(struct gosym_binary *bin, const struct gosym_opts *opts,
 			 struct gosym_err *err);
-/* Module of an (unescaped) package path, or GOSYM_MOD_NONE. */
+/* Module of an (unescaped) package path, or GOSYM_MOD_NONE. Also maps
+ * "main" to the main module and "vendor/P" to P's module (see modules.c). */
 int32_t gs_module_of_pkg(const struct gosym_binary *bin, const char *pkg);
+/* Module of a function name (escaped, as in the pclntab): the same rules as
+ * gs_modules_attribute, without caching. */
+int32_t gs_module_of_name(const struct gosym_binary *bin, const char *name);
 
 /* ---- ranges.c ------------------------------------------------------------ */
 /* Build bin->ranges/sets from funcs (+ inline walks); fill modules[].nranges. */

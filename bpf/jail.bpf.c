@@ -1,0 +1,897 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpfjail's kernel side: one decision path (decide) shared by every LSM hook.
+ *
+ *   hook -> (class, op) -> jailed? -> guarded class? -> walk the user stack
+ *        -> each PC: range lookup -> OR group bits -> any group lacks class?
+ *        -> -EPERM (enforce) / event (audit)
+ *
+ * Processes that are not jailed leave after one hash lookup. The stack walk
+ * follows Go's frame-pointer chain in a copy of the top of the user stack
+ * (one bpf_probe_read_user), falling back to per-frame reads beyond it; the
+ * kernel's own walk (bpf_get_stack) is the reference and can be selected
+ * with walk_mode = 1 (bench/ compares both).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "jail.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define EPERM 1
+#define SIGKILL 9
+#define CLONE_THREAD 0x00010000
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_EXEC 0x20
+#define PROT_EXEC 0x4
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_NETLINK 16
+#define AF_PACKET 17
+#define SOCK_RAW 3
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define ATTR_MODE (1 << 0)
+#define ATTR_UID (1 << 1)
+#define ATTR_GID (1 << 2)
+#define ATTR_SIZE (1 << 3)
+#define ATTR_ATIME (1 << 4)
+#define ATTR_MTIME (1 << 5)
+
+/* Set by userspace before load. */
+const volatile __u32 walk_mode = 0;		/* 0: FP walk in a stack copy, 1: bpf_get_stack */
+const volatile __u32 max_depth = BJ_MAX_DEPTH;	/* <= BJ_MAX_DEPTH */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BJ_MAX_JAILS);
+	__type(key, __u32);
+	__type(value, struct bj_proc);
+} jails SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BJ_MAX_TABLES);
+	__type(key, __u32);
+	__type(value, struct bj_table);
+} tables SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BJ_MAX_RANGES);
+	__type(key, __u32);
+	__type(value, struct bj_range);
+} ranges SEC(".maps");
+
+struct scratch {
+	__u64 pcs[BJ_MAX_DEPTH];
+	__u8 window[BJ_STACK_WINDOW];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BJ_STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		(*v)++;
+}
+
+/* Mask of the range containing pc (a link-time address), 0 if none. */
+static __always_inline __u64 range_mask(const struct bj_table *t, __u64 pc)
+{
+	__u32 lo = 0, hi = t->range_cnt, base = t->range_off;
+	__u64 off;
+
+	if (pc < t->text_start || pc >= t->text_end)
+		return 0;
+	off = pc - t->text_start;
+	for (int i = 0; i < BJ_RANGE_SEARCH_STEPS && lo < hi; i++) {
+		__u32 mid = lo + (hi - lo) / 2, slot = base + mid;
+		struct bj_range *r = bpf_map_lookup_elem(&ranges, &slot);
+
+		if (!r)
+			break;
+		if (off < r->start)
+			hi = mid;
+		else if (off >= r->end)
+			lo = mid + 1;
+		else
+			return r->mask;
+	}
+	return 0;
+}
+
+struct walk {
+	const struct bj_table *t;
+	struct scratch *s;
+	__u64 fp;
+	__u64 sp;
+	__u64 bias;
+	__u64 groups;	/* OR of group bits seen */
+	__u32 n;	/* PCs recorded */
+	__u32 in_text;	/* frames inside the Go text */
+	__u32 truncated;
+	__u32 done;
+};
+
+/* Account one runtime PC. */
+static __always_inline void add_pc(struct walk *w, __u64 pc)
+{
+	__u64 lpc = pc - w->bias, m;
+	__u32 n = w->n;
+
+	if (n < BJ_MAX_DEPTH)
+		w->s->pcs[n & (BJ_MAX_DEPTH - 1)] = pc;
+	w->n = n + 1;
+	if (lpc >= w->t->text_start && lpc < w->t->text_end)
+		w->in_text++;
+	/*
+	 * Return addresses point after the CALL: look up pc - 1 so a call that
+	 * ends a function (or an inlined run) is attributed to its caller.
+	 * The leaf (regs->ip) is looked up exactly by the caller.
+	 */
+	m = range_mask(w->t, lpc - 1);
+	w->groups |= m & BJ_RANGE_GROUPS;
+}
+
+/* One frame of the frame-pointer chain: {saved fp, return address} at fp. */
+static long walk_step(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	__u64 frame[2], fp = w->fp, off;
+
+	if (fp == 0) {
+		w->done = 1;
+		return 1;
+	}
+	off = fp - w->sp;
+	if (fp >= w->sp && off <= BJ_STACK_WINDOW - sizeof(frame)) {
+		off &= BJ_STACK_WINDOW - 1;
+		if (off > BJ_STACK_WINDOW - sizeof(frame))
+			return 1;
+		__builtin_memcpy(frame, &w->s->window[off], sizeof(frame));
+	} else if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp)) {
+		w->truncated = 1;
+		return 1;
+	}
+	if (frame[1] == 0) {
+		w->done = 1;
+		return 1;
+	}
+	add_pc(w, frame[1]);
+	/* Frames grow towards higher addresses; anything else is corrupt. */
+	if (frame[0] != 0 && frame[0] <= fp) {
+		w->truncated = 1;
+		return 1;
+	}
+	w->fp = frame[0];
+	return 0;
+}
+
+static long pcs_step(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	__u64 pc;
+
+	if (i >= BJ_MAX_DEPTH)
+		return 1;
+	pc = w->s->pcs[i & (BJ_MAX_DEPTH - 1)] - w->bias;
+	if (pc >= w->t->text_start && pc < w->t->text_end)
+		w->in_text++;
+	/* PCs after the leaf are return addresses: see add_pc. */
+	w->groups |= range_mask(w->t, i == 0 ? pc : pc - 1) & BJ_RANGE_GROUPS;
+	return 0;
+}
+
+static __always_inline void emit(struct walk *w, __u32 tgid, __u32 table, __u32 class, __u32 op,
+				 __u32 arg, __u32 verdict, __u32 reason, __u64 groups)
+{
+	struct bj_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u32 n;
+
+	if (!e) {
+		stat_inc(BJ_STAT_EVENTS_DROPPED);
+		return;
+	}
+	e->ts = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->table = table;
+	e->op = op;
+	e->class = class;
+	e->verdict = verdict;
+	e->reason = reason;
+	e->truncated = w->truncated;
+	e->arg = arg;
+	e->groups = groups;
+	e->bias = w->bias;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	n = w->n < BJ_EVENT_PCS ? w->n : BJ_EVENT_PCS;
+	e->npcs = n;
+	for (int i = 0; i < BJ_EVENT_PCS; i++) {
+		if (i >= n)
+			e->pcs[i] = 0;
+		else
+			e->pcs[i] = w->s->pcs[i];
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* The slow path: a jailed, active process asks for a guarded class. */
+static __noinline int decide_slow(void *ctx, struct bj_proc *p, __u32 class, __u32 op, __u32 arg)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u32 zero = 0, table = p->table, verdict = BJ_ALLOW, reason = BJ_REASON_CONFINED;
+	const struct bj_table *t;
+	struct walk w = {};
+	__u64 lacking = 0, leaf_mask;
+
+	t = bpf_map_lookup_elem(&tables, &table);
+	w.s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!t || !w.s)
+		return -EPERM;
+	if (!t->valid) {
+		/* Jailed, but the table is gone: never run confined code unchecked. */
+		stat_inc(BJ_STAT_UNKNOWN);
+		return -EPERM;
+	}
+	if (!(t->guarded & (1u << (class & 31))))
+		return 0;
+
+	__sync_fetch_and_add(&p->checked, 1);
+	stat_inc(BJ_STAT_DECISIONS);
+	w.t = t;
+	w.bias = p->bias;
+
+	if (walk_mode == 1) {
+		/* Reference walk: the kernel's (same FP chain, capped at perf_event_max_stack). */
+		long sz = bpf_get_stack(ctx, w.s->pcs, sizeof(w.s->pcs), BPF_F_USER_STACK);
+		__u32 n = sz > 0 ? (__u64)sz / 8 : 0;
+
+		w.n = n;
+		bpf_loop(n, pcs_step, &w, 0);
+		leaf_mask = n ? range_mask(t, w.s->pcs[0] - w.bias) : 0;
+		if (leaf_mask & (BJ_RANGE_FRAMELESS | BJ_RANGE_RA_R12)) {
+			__u64 ra = 0;
+
+			if (leaf_mask & BJ_RANGE_RA_R12)
+				ra = regs->r12;
+			else
+				bpf_probe_read_user(&ra, sizeof(ra), (void *)regs->sp);
+			w.groups |= range_mask(t, ra - w.bias - 1) & BJ_RANGE_GROUPS;
+		}
+		/* A full buffer means the kernel stopped at its depth limit. */
+		w.truncated = n == 0 || n >= max_depth || n >= 127;
+		goto verdict;
+	}
+	w.sp = regs->sp;
+	w.fp = regs->bp;
+
+	/* The leaf: regs->ip is inside the syscall stub (exact lookup). */
+	{
+		__u64 ip = regs->ip, lip = ip - w.bias;
+
+		w.s->pcs[0] = ip;
+		w.n = 1;
+		if (lip >= t->text_start && lip < t->text_end)
+			w.in_text++;
+		leaf_mask = range_mask(t, lip);
+		w.groups |= leaf_mask & BJ_RANGE_GROUPS;
+	}
+	/* One copy of the top of the stack; frames inside it cost no helper call. */
+	if (bpf_probe_read_user(w.s->window, sizeof(w.s->window), (void *)w.sp))
+		w.sp = ~0ull; /* window unusable (stack end near): per-frame reads */
+
+	/*
+	 * A frameless stub (SP delta 0 at SYSCALL) has not pushed RBP: the
+	 * chain starts at its caller's caller. Recover the caller from [SP]
+	 * (or R12 for rawVforkSyscall).
+	 */
+	if (leaf_mask & (BJ_RANGE_FRAMELESS | BJ_RANGE_RA_R12)) {
+		__u64 ra = 0;
+
+		if (leaf_mask & BJ_RANGE_RA_R12)
+			ra = regs->r12;
+		else if (w.sp != ~0ull)
+			__builtin_memcpy(&ra, w.s->window, sizeof(ra));
+		else
+			bpf_probe_read_user(&ra, sizeof(ra), (void *)regs->sp);
+		if (ra)
+			add_pc(&w, ra);
+	}
+
+	bpf_loop(max_depth, walk_step, &w, 0);
+	if (!w.done)
+		w.truncated = 1;
+
+verdict:
+	lacking = 0;
+	for (int g = 0; g < BJ_MAX_GROUPS; g++) {
+		if (g >= t->ngroups)
+			break;
+		if ((w.groups >> g) & 1 && (t->deny[g] & (1u << (class & 31))))
+			lacking |= 1ull << g;
+	}
+
+	if (lacking) {
+		verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : BJ_DENY;
+	} else if (w.truncated || w.in_text == 0) {
+		/* Fail closed: a confined frame may hide where we could not see. */
+		reason = w.in_text == 0 ? BJ_REASON_NO_TEXT : BJ_REASON_TRUNCATED;
+		stat_inc(BJ_STAT_UNKNOWN);
+		if (w.truncated)
+			stat_inc(BJ_STAT_TRUNCATED);
+		__sync_fetch_and_add(&p->unknown, 1);
+		if (t->on_unknown == BJ_UNKNOWN_DENY)
+			verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : BJ_DENY;
+	}
+
+	if (verdict == BJ_ALLOW)
+		return 0;
+	emit(&w, tgid, table, class, op, arg, verdict, reason, lacking);
+	if (verdict == BJ_AUDIT) {
+		__sync_fetch_and_add(&p->audited, 1);
+		stat_inc(BJ_STAT_AUDITED);
+		return 0;
+	}
+	__sync_fetch_and_add(&p->denied, 1);
+	stat_inc(BJ_STAT_DENIED);
+	return -EPERM;
+}
+
+/*
+ * The fast path every hook takes: one hash lookup for processes that are
+ * not jailed. Armed processes (before their exec) and processes inside an
+ * exec past the point of no return (their old stack is gone) are not judged.
+ */
+static __always_inline int check(void *ctx, __u32 class, __u32 op, __u32 arg)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+
+	if (!p || p->state != BJ_PROC_ACTIVE || (p->flags & BJ_PROC_F_IN_EXEC))
+		return 0;
+	return decide_slow(ctx, p, class, op, arg);
+}
+
+static __always_inline __u32 sock_class(int family, int type)
+{
+	switch (family) {
+	case AF_INET:
+	case AF_INET6:
+		return (type & 0xf) == SOCK_RAW ? BJ_CLASS_IDX_RAW : BJ_CLASS_IDX_INET;
+	case AF_UNIX:
+		return BJ_CLASS_IDX_UNIX;
+	case AF_NETLINK:
+		return BJ_CLASS_IDX_NETLINK;
+	case AF_PACKET:
+		return BJ_CLASS_IDX_PACKET;
+	default:
+		/* Other families (vsock, bluetooth, alg, ...) are raw access. */
+		return BJ_CLASS_IDX_RAW;
+	}
+}
+
+static __always_inline int check_sock(void *ctx, struct socket *sock, __u32 op)
+{
+	int family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	int type = BPF_CORE_READ(sock, type);
+
+	return check(ctx, sock_class(family, type), op, family);
+}
+
+/* ---- exec ---------------------------------------------------------------- */
+
+SEC("lsm/bprm_check_security")
+int BPF_PROG(bj_bprm_check, struct linux_binprm *bprm, int ret)
+{
+	if (ret)
+		return ret;
+	return check(ctx, BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0);
+}
+
+/* Past the point of no return: the old user stack is gone until the exec
+ * tracepoint, and the kernel's own opens/mmaps of the new image follow. */
+SEC("lsm/bprm_committing_creds")
+int BPF_PROG(bj_bprm_committing, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+
+	if (p)
+		p->flags |= BJ_PROC_F_IN_EXEC;
+	return 0;
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+SEC("lsm/file_open")
+int BPF_PROG(bj_file_open, struct file *file, int ret)
+{
+	__u32 mode;
+
+	if (ret)
+		return ret;
+	mode = BPF_CORE_READ(file, f_mode);
+	/* execve opens its file first: judge it as exec, not as a read. */
+	if (mode & FMODE_EXEC)
+		return check(ctx, BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0);
+	if (mode & FMODE_WRITE)
+		return check(ctx, BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode);
+	return check(ctx, BJ_CLASS_IDX_RPATH, BJ_OP_OPEN_READ, mode);
+}
+
+SEC("lsm/inode_getattr")
+int BPF_PROG(bj_inode_getattr, const struct path *path, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_RPATH, BJ_OP_STAT, 0);
+}
+
+SEC("lsm/inode_readlink")
+int BPF_PROG(bj_inode_readlink, struct dentry *dentry, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_RPATH, BJ_OP_READLINK, 0);
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(bj_path_truncate, const struct path *path, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_WPATH, BJ_OP_TRUNCATE, 0);
+}
+
+SEC("lsm/path_mknod")
+int BPF_PROG(bj_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	if (ret)
+		return ret;
+	/* open(O_CREAT) of a new file lands here with S_IFREG. */
+	if ((mode & S_IFMT) == 0 || (mode & S_IFMT) == S_IFREG)
+		return check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_CREATE, mode);
+	return check(ctx, BJ_CLASS_IDX_DPATH, BJ_OP_MKNOD, mode);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(bj_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_MKDIR, 0);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(bj_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_RMDIR, 0);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(bj_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_UNLINK, 0);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(bj_path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name,
+	     int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_SYMLINK, 0);
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(bj_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(bj_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_RENAME, 0);
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(bj_path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_FATTR, BJ_OP_CHMOD, 0);
+}
+
+SEC("lsm/path_chown")
+int BPF_PROG(bj_path_chown, const struct path *path, __u32 uid, __u32 gid, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_FATTR, BJ_OP_CHOWN, 0);
+}
+
+/*
+ * inode_setattr gained an idmap argument (6.3): two programs, the loader
+ * keeps the one whose argument count matches the running kernel's BTF
+ * (program names end in __NARGS). utimes only reaches this hook.
+ */
+static __always_inline int setattr(void *ctx, struct iattr *attr)
+{
+	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
+
+	if (valid & ATTR_SIZE)
+		return check(ctx, BJ_CLASS_IDX_WPATH, BJ_OP_TRUNCATE, 0);
+	if (valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME | ATTR_MTIME))
+		return check(ctx, BJ_CLASS_IDX_FATTR, BJ_OP_CHMOD, valid);
+	return 0;
+}
+
+SEC("lsm/inode_setattr")
+int BPF_PROG(bj_inode_setattr__2, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	return ret ?: setattr(ctx, attr);
+}
+
+SEC("lsm/inode_setattr")
+int BPF_PROG(bj_inode_setattr__3, void *idmap, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	return ret ?: setattr(ctx, attr);
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(bj_inode_setxattr, void *idmap, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_FATTR, BJ_OP_SETXATTR, 0);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(bj_inode_removexattr, void *idmap, struct dentry *dentry, const char *name, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_FATTR, BJ_OP_SETXATTR, 0);
+}
+
+/* ---- sockets ---------------------------------------------------------------- */
+
+SEC("lsm/socket_create")
+int BPF_PROG(bj_socket_create, int family, int type, int protocol, int kern, int ret)
+{
+	if (ret || kern)
+		return ret;
+	return check(ctx, sock_class(family, type), BJ_OP_SOCKET, family);
+}
+
+SEC("lsm/socket_socketpair")
+int BPF_PROG(bj_socket_socketpair, struct socket *socka, struct socket *sockb, int ret)
+{
+	return ret ?: check_sock(ctx, socka, BJ_OP_SOCKET);
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(bj_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	return ret ?: check_sock(ctx, sock, BJ_OP_CONNECT);
+}
+
+SEC("lsm/socket_bind")
+int BPF_PROG(bj_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	return ret ?: check_sock(ctx, sock, BJ_OP_BIND);
+}
+
+SEC("lsm/socket_listen")
+int BPF_PROG(bj_socket_listen, struct socket *sock, int backlog, int ret)
+{
+	return ret ?: check_sock(ctx, sock, BJ_OP_LISTEN);
+}
+
+SEC("lsm/socket_accept")
+int BPF_PROG(bj_socket_accept, struct socket *sock, struct socket *newsock, int ret)
+{
+	return ret ?: check_sock(ctx, sock, BJ_OP_ACCEPT);
+}
+
+/* write()/send() on a connected socket is I/O on an open descriptor: only a
+ * send that names a destination (sendto/sendmsg with msg_name) is guarded. */
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(bj_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+{
+	if (ret)
+		return ret;
+	if (!BPF_CORE_READ(msg, msg_name) || BPF_CORE_READ(msg, msg_namelen) == 0)
+		return 0;
+	return check_sock(ctx, sock, BJ_OP_SENDTO);
+}
+
+/* ---- processes ---------------------------------------------------------------- */
+
+SEC("lsm/task_alloc")
+int BPF_PROG(bj_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	if (ret || (clone_flags & CLONE_THREAD))
+		return ret;
+	return check(ctx, BJ_CLASS_IDX_PROC, BJ_OP_FORK, (__u32)clone_flags);
+}
+
+static __always_inline bool is_self(struct task_struct *p)
+{
+	return BPF_CORE_READ(p, tgid) == (__u32)(bpf_get_current_pid_tgid() >> 32);
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(bj_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	if (ret || is_self(p))
+		return ret;
+	return check(ctx, BJ_CLASS_IDX_PROC, BJ_OP_KILL, sig);
+}
+
+SEC("lsm/task_setpgid")
+int BPF_PROG(bj_task_setpgid, struct task_struct *p, pid_t pgid, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_PROC, BJ_OP_SETPGID, pgid);
+}
+
+SEC("lsm/task_setrlimit")
+int BPF_PROG(bj_task_setrlimit, struct task_struct *p, unsigned int resource,
+	     struct rlimit *new_rlim, int ret)
+{
+	if (ret || is_self(p))
+		return ret;
+	return check(ctx, BJ_CLASS_IDX_PROC, BJ_OP_SETRLIMIT, resource);
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(bj_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_PTRACE, BJ_OP_PTRACE, mode);
+}
+
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(bj_ptrace_traceme, struct task_struct *parent, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_PTRACE, BJ_OP_PTRACE, 0);
+}
+
+SEC("lsm/task_fix_setuid")
+int BPF_PROG(bj_task_fix_setuid, struct cred *new, const struct cred *old, int flags, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_ID, BJ_OP_SETUID, flags);
+}
+
+SEC("lsm/task_fix_setgid")
+int BPF_PROG(bj_task_fix_setgid, struct cred *new, const struct cred *old, int flags, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_ID, BJ_OP_SETGID, flags);
+}
+
+SEC("lsm/task_fix_setgroups")
+int BPF_PROG(bj_task_fix_setgroups, struct cred *new, const struct cred *old, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_ID, BJ_OP_SETGROUPS, 0);
+}
+
+SEC("lsm/capset")
+int BPF_PROG(bj_capset, struct cred *new, const struct cred *old, const kernel_cap_t *effective,
+	     const kernel_cap_t *inheritable, const kernel_cap_t *permitted, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_ID, BJ_OP_CAPSET, 0);
+}
+
+/* ---- memory, descriptors ---------------------------------------------------- */
+
+SEC("lsm/mmap_file")
+int BPF_PROG(bj_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret || !(prot & PROT_EXEC))
+		return ret;
+	return check(ctx, BJ_CLASS_IDX_PROT_EXEC, BJ_OP_MMAP_EXEC, prot);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(bj_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	if (ret || !(prot & PROT_EXEC))
+		return ret;
+	return check(ctx, BJ_CLASS_IDX_PROT_EXEC, BJ_OP_MPROTECT_EXEC, prot);
+}
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(bj_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	/* Descriptor housekeeping the runtime and stdio need (pledge "stdio"). */
+	switch (cmd) {
+	case 0x5421: /* FIONBIO */
+	case 0x5451: /* FIOCLEX */
+	case 0x5450: /* FIONCLEX */
+	case 0x541B: /* FIONREAD */
+		return 0;
+	}
+	return check(ctx, BJ_CLASS_IDX_IOCTL, BJ_OP_IOCTL, cmd);
+}
+
+SEC("lsm/file_fcntl")
+int BPF_PROG(bj_file_fcntl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	switch (cmd) {
+	case 0: /* F_DUPFD */
+	case 1: /* F_GETFD */
+	case 2: /* F_SETFD */
+	case 3: /* F_GETFL */
+	case 4: /* F_SETFL */
+	case 1030: /* F_DUPFD_CLOEXEC */
+		return 0;
+	}
+	return check(ctx, BJ_CLASS_IDX_FCNTL, BJ_OP_FCNTL, cmd);
+}
+
+/* ---- system ------------------------------------------------------------------ */
+
+SEC("lsm/sb_mount")
+int BPF_PROG(bj_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_MOUNT, BJ_OP_MOUNT, 0);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(bj_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_MOUNT, BJ_OP_UMOUNT, 0);
+}
+
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(bj_sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_MOUNT, BJ_OP_PIVOT_ROOT, 0);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(bj_move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_MOUNT, BJ_OP_MOUNT, 0);
+}
+
+/* bpf() gained a 4th argument (kernel) in 6.14: see inode_setattr. */
+SEC("lsm/bpf")
+int BPF_PROG(bj_bpf__3, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_BPF, BJ_OP_BPF, cmd);
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(bj_bpf__4, int cmd, union bpf_attr *attr, unsigned int size, bool kernel, int ret)
+{
+	return ret ?: check(ctx, BJ_CLASS_IDX_BPF, BJ_OP_BPF, cmd);
+}
+
+SEC("lsm/kernel_read_file")
+int BPF_PROG(bj_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
+	     int ret)
+{
+	if (ret || id != bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
+		return ret;
+	return check(ctx, BJ_CLASS_IDX_KMOD, BJ_OP_KMOD, id);
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(bj_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	if (ret || id != bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+		return ret;
+	return check(ctx, BJ_CLASS_IDX_KMOD, BJ_OP_KMOD, id);
+}
+
+/* ---- lifecycle (tp_btf: also on kernels without BPF LSM) ---------------------- */
+
+/* A new process inherits its parent's jail before it first runs. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(bj_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct bj_proc *p, c;
+
+	if (ptgid == ctgid)
+		return 0; /* a thread: the jail is per tgid */
+	p = bpf_map_lookup_elem(&jails, &ptgid);
+	if (!p)
+		return 0;
+	__builtin_memset(&c, 0, sizeof(c));
+	c.table = p->table;
+	c.state = p->state;
+	c.bias = p->bias;
+	if (bpf_map_update_elem(&jails, &ctgid, &c, BPF_NOEXIST))
+		stat_inc(BJ_STAT_UNKNOWN);
+	return 0;
+}
+
+/*
+ * exec: the same binary (re-exec of /proc/self/exe) stays jailed with a new
+ * load bias; another binary leaves the jail. An armed process (bpfjail run's
+ * child) that execs anything but the binary it was armed for is killed, so
+ * the program never runs unconfined.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(bj_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = task->tgid, table;
+	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+	struct bj_table *t;
+	struct inode *inode;
+	__u64 ino, dev;
+
+	if (!p)
+		return 0;
+	table = p->table;
+	t = bpf_map_lookup_elem(&tables, &table);
+	inode = BPF_CORE_READ(bprm, file, f_inode);
+	ino = BPF_CORE_READ(inode, i_ino);
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (t && t->valid && t->ino == ino && t->dev == dev) {
+		p->bias = BPF_CORE_READ(task, mm, start_code) - t->exec_vaddr;
+		p->state = BJ_PROC_ACTIVE;
+		p->flags &= ~BJ_PROC_F_IN_EXEC;
+		return 0;
+	}
+	if (p->state == BJ_PROC_ARMED) {
+		struct bj_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+		bpf_send_signal(SIGKILL);
+		stat_inc(BJ_STAT_KILLED);
+		if (e) {
+			__builtin_memset(e, 0, sizeof(*e));
+			e->ts = bpf_ktime_get_ns();
+			e->pid = tgid;
+			e->tid = (__u32)bpf_get_current_pid_tgid();
+			e->table = table;
+			e->op = BJ_OP_EXEC;
+			e->class = BJ_CLASS_IDX_EXEC;
+			e->verdict = BJ_KILL;
+			e->reason = BJ_REASON_EXEC_MISMATCH;
+			bpf_get_current_comm(e->comm, sizeof(e->comm));
+			bpf_ringbuf_submit(e, 0);
+		} else {
+			stat_inc(BJ_STAT_EVENTS_DROPPED);
+		}
+	}
+	bpf_map_delete_elem(&jails, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(bj_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (!bpf_map_lookup_elem(&jails, &tgid))
+		return 0;
+	/* Per thread; the jail goes with the last one. */
+	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+		bpf_map_delete_elem(&jails, &tgid);
+	return 0;
+}

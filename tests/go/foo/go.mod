@@ -1,0 +1,3 @@
+module example.com/foo
+
+go 1.19

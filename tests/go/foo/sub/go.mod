@@ -1,0 +1,3 @@
+module example.com/foo/sub
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/foobar
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/yaml.v3
+
+go 1.19

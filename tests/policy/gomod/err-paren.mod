@@ -1,0 +1,5 @@
+// expect-error: 5: unexpected ')'
+
+module example.com/app
+
+)

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpfjail run: start PROG with its confined modules jailed from its first
+ * instruction. The child is armed (jailed for its next exec of PROG's inode)
+ * before it may exec; the exec tracepoint activates the jail, so there is no
+ * window where PROG runs unconfined, and an exec of anything else is killed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bpfjail.h"
+#include "events.h"
+#include "kernel/jail.h"
+#include "loader.h"
+#include "policy/policy.h"
+#include "runpolicy.h"
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: bpfjail run [OPTIONS] -- PROG [ARGS...]\n"
+		"\n"
+		"Run PROG with the modules the policy confines jailed: the kernel denies\n"
+		"their guarded operations with EPERM (docs/policy.md).\n"
+		"\n"
+		"  --go-mod FILE         gomodjail-style go.mod comments\n"
+		"  --policy MOD=confined|unconfined   override (repeatable)\n"
+		"  --policy-file FILE    native YAML policy (grants, path rules)\n"
+		"  --mode enforce|audit  deny with EPERM (default), or only log\n"
+		"  --on-unknown deny|allow  when the stack can't be read fully (default deny)\n"
+		"  --json-log            log denials as JSON lines instead of logfmt\n"
+		"  --force               run even if the policy's main module is not PROG's\n"
+		"  --stack-walk fp|kernel  walk frame pointers in a stack copy (default)\n"
+		"                        or use bpf_get_stack (reference, slower)\n"
+		"\n"
+		"Exit status: PROG's own (128+N if killed by signal N); bpfjail's failures:\n"
+		"2 usage/policy, 3 bad PROG file, 4 PROG is not a readable Go binary,\n"
+		"5 no BPF LSM, 1 other; 126 PROG not executable, 127 PROG not found.\n");
+}
+
+/* execvp's search, done up front: the jail must know the file's inode. */
+static int resolve_prog(const char *prog, char *out, size_t outlen)
+{
+	const char *path = getenv("PATH");
+	struct stat st;
+
+	if (strchr(prog, '/')) {
+		if (stat(prog, &st))
+			return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_EXEC_FAIL;
+		if (!S_ISREG(st.st_mode) || access(prog, X_OK))
+			return EXIT_EXEC_FAIL;
+		snprintf(out, outlen, "%s", prog);
+		return 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon ? (size_t)(colon - path) : strlen(path);
+
+		snprintf(out, outlen, "%.*s%s%s", (int)len, path, len ? "/" : "", prog);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+			return 0;
+		path += len + (colon ? 1 : 0);
+	}
+	return EXIT_NOT_FOUND;
+}
+
+static int on_event(void *ctx, const struct bj_event *e)
+{
+	return bj_logger_event(ctx, e);
+}
+
+/* Signals PROG should see when they are sent to bpfjail. */
+static const int fwd_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+				   SIGALRM, SIGWINCH, SIGCONT };
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "go-mod", required_argument, 0, 'g' },
+		{ "policy", required_argument, 0, 'P' },
+		{ "policy-file", required_argument, 0, 'f' },
+		{ "mode", required_argument, 0, 'm' },
+		{ "on-unknown", required_argument, 0, 'u' },
+		{ "json-log", no_argument, 0, 'J' },
+		{ "force", no_argument, 0, 'F' },
+		{ "stack-walk", required_argument, 0, 'w' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0 },
+	};
+	struct run_policy rp;
+	struct bj_kernel k = { 0 };
+	struct bj_kernel_opts ko = { .lsm = true };
+	struct bj_logger logger;
+	struct bj_logtable lt;
+	uint32_t mode = BJ_MODE_ENFORCE, on_unknown = BJ_UNKNOWN_DENY, table_id = 0;
+	bool json_log = false, force = false, have_table = false;
+	char prog[4096], err[512] = "";
+	int c, ret, status = 0, sfd = -1, sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	sigset_t mask, oldmask;
+	pid_t child = -1;
+
+	run_policy_init(&rp);
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+		case 'P':
+		case 'f':
+			ret = run_policy_option(&rp, c, optarg);
+			if (ret)
+				goto out;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "enforce"))
+				mode = BJ_MODE_ENFORCE;
+			else if (!strcmp(optarg, "audit"))
+				mode = BJ_MODE_AUDIT;
+			else {
+				ret = fail(EXIT_USAGE, "run: --mode must be enforce or audit, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'u':
+			if (!strcmp(optarg, "deny"))
+				on_unknown = BJ_UNKNOWN_DENY;
+			else if (!strcmp(optarg, "allow"))
+				on_unknown = BJ_UNKNOWN_ALLOW;
+			else {
+				ret = fail(EXIT_USAGE, "run: --on-unknown must be deny or allow, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'J':
+			json_log = true;
+			break;
+		case 'F':
+			force = true;
+			break;
+		case 'w':
+			if (!strcmp(optarg, "fp"))
+				ko.walk_mode = 0;
+			else if (!strcmp(optarg, "kernel"))
+				ko.walk_mode = 1;
+			else {
+				ret = fail(EXIT_USAGE, "run: --stack-walk must be fp or kernel");
+				goto out;
+			}
+			break;
+		case 'h':
+			run_usage(stdout);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			run_usage(stderr);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		ret = fail(EXIT_USAGE, "run: missing PROG (usage: bpfjail run [OPTIONS] -- PROG [ARGS...])");
+		goto out;
+	}
+	ret = resolve_prog(argv[optind], prog, sizeof(prog));
+	if (ret) {
+		fail(ret, "run: %s: %s", argv[optind],
+		     ret == EXIT_NOT_FOUND ? "not found" : "not an executable file");
+		goto out;
+	}
+
+	/* Policy + binary -> table. Any failure here means no enforcement: stop. */
+	ret = run_policy_resolve(&rp, prog, force, mode, on_unknown);
+	if (ret)
+		goto out;
+	if (rp.tb.nconfined == 0)
+		warnx_("no module that the policy confines is present in %s: nothing to enforce", prog);
+
+	ret = bj_kernel_open(&k, &ko, on_event, &logger, err, sizeof(err));
+	if (ret) {
+		ret = fail(ret == -EPERM || strstr(err, "BPF LSM") ? EXIT_KERNEL : EXIT_FAIL, "run: %s", err);
+		goto out;
+	}
+	ret = bj_kernel_add_table(&k, &rp.tb, &table_id, err, sizeof(err));
+	if (ret) {
+		ret = fail(EXIT_FAIL, "run: %s", err);
+		goto out;
+	}
+	have_table = true;
+	bj_logger_init(&logger, stderr, json_log);
+	lt.bin = rp.bin;
+	lt.tb = &rp.tb;
+	lt.exe = prog;
+	bj_logger_add_table(&logger, table_id, &lt);
+	if (env.verbose)
+		fprintf(stderr, "bpfjail: %s: %u confined module(s) in %u group(s), %u ranges, %d LSM hooks%s%s\n",
+			prog, rp.tb.nconfined, rp.tb.ngroups, rp.tb.nranges, k.nhooks,
+			k.nskipped ? "; kernel lacks: " : "", k.nskipped ? k.skipped : "");
+
+	/* Signals arrive through a signalfd; the child gets the old mask back. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (size_t i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++)
+		sigaddset(&mask, fwd_signals[i]);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0 || pipe2(sync_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) {
+		ret = fail(EXIT_FAIL, "run: %s", strerror(errno));
+		goto out;
+	}
+
+	child = fork();
+	if (child < 0) {
+		ret = fail(EXIT_FAIL, "run: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (child == 0) {
+		char go;
+		int e;
+
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		close(sync_pipe[1]);
+		close(err_pipe[0]);
+		/* Wait until the parent armed our jail; EOF means it gave up. */
+		if (read(sync_pipe[0], &go, 1) != 1)
+			_exit(EXIT_FAIL);
+		execv(prog, argv + optind);
+		e = errno;
+		if (write(err_pipe[1], &e, sizeof(e)) < 0)
+			_exit(EXIT_EXEC_FAIL);
+		_exit(e == ENOENT ? EXIT_NOT_FOUND : EXIT_EXEC_FAIL);
+	}
+	close(sync_pipe[0]);
+	sync_pipe[0] = -1;
+	close(err_pipe[1]);
+	err_pipe[1] = -1;
+
+	ret = bj_kernel_jail(&k, child, table_id, BJ_PROC_ARMED, 0);
+	if (ret) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		ret = fail(EXIT_FAIL, "run: jailing pid %d: %s", child, strerror(-ret));
+		goto out;
+	}
+	if (write(sync_pipe[1], "g", 1) != 1) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		ret = fail(EXIT_FAIL, "run: cannot start the child: %s", strerror(errno));
+		goto out;
+	}
+	close(sync_pipe[1]);
+	sync_pipe[1] = -1;
+
+	/* exec done (EOF) or failed (errno). Then the jail must be active. */
+	{
+		int e = 0;
+		ssize_t n = read(err_pipe[0], &e, sizeof(e));
+		struct bj_proc p;
+
+		if (n == sizeof(e)) {
+			waitpid(child, &status, 0);
+			ret = fail(e == ENOENT ? EXIT_NOT_FOUND : EXIT_EXEC_FAIL, "run: %s: %s", prog, strerror(e));
+			child = -1;
+			goto out;
+		}
+		if (bj_kernel_proc(&k, child, &p) == 0 && p.state != BJ_PROC_ACTIVE) {
+			kill(child, SIGKILL);
+			ret = fail(EXIT_FAIL, "run: pid %d exec'd but its jail is not active: killed", child);
+			waitpid(child, NULL, 0);
+			child = -1;
+			goto out;
+		}
+	}
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = bj_kernel_events_fd(&k), .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			bj_kernel_consume(&k);
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGCHLD) {
+				pid_t w = waitpid(child, &status, WNOHANG);
+
+				if (w == child)
+					break;
+				continue;
+			}
+			/*
+			 * The terminal sends SIGINT/SIGQUIT/SIGWINCH to the whole
+			 * foreground group, PROG included: forward only what was
+			 * sent to bpfjail alone (by kill(2) and friends).
+			 */
+			if (si.ssi_code == SI_KERNEL &&
+			    (si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT || si.ssi_signo == SIGWINCH))
+				continue;
+			kill(child, si.ssi_signo);
+		}
+	}
+	child = -1;
+	bj_kernel_consume(&k); /* the last events before exit */
+	if (WIFEXITED(status))
+		ret = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		ret = 128 + WTERMSIG(status);
+	else
+		ret = EXIT_FAIL;
+out:
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (sync_pipe[i] >= 0)
+			close(sync_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (have_table)
+		bj_kernel_del_table(&k, table_id);
+	if (k.skel)
+		bj_kernel_close(&k);
+	run_policy_free(&rp);
+	return ret;
+}

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "events.h"
+#include "policy/policy.h"
+
+static const char *const op_names[BJ_OP_COUNT] = {
+	[BJ_OP_EXEC] = "exec", [BJ_OP_OPEN_READ] = "open-read", [BJ_OP_OPEN_WRITE] = "open-write",
+	[BJ_OP_STAT] = "stat", [BJ_OP_READLINK] = "readlink", [BJ_OP_TRUNCATE] = "truncate",
+	[BJ_OP_CREATE] = "create", [BJ_OP_MKDIR] = "mkdir", [BJ_OP_RMDIR] = "rmdir",
+	[BJ_OP_UNLINK] = "unlink", [BJ_OP_RENAME] = "rename", [BJ_OP_LINK] = "link",
+	[BJ_OP_SYMLINK] = "symlink", [BJ_OP_MKNOD] = "mknod", [BJ_OP_CHMOD] = "setattr",
+	[BJ_OP_CHOWN] = "chown", [BJ_OP_SETXATTR] = "setxattr", [BJ_OP_SOCKET] = "socket",
+	[BJ_OP_CONNECT] = "connect", [BJ_OP_BIND] = "bind", [BJ_OP_LISTEN] = "listen",
+	[BJ_OP_ACCEPT] = "accept", [BJ_OP_SENDTO] = "sendto", [BJ_OP_FORK] = "fork",
+	[BJ_OP_KILL] = "kill", [BJ_OP_SETPGID] = "setpgid", [BJ_OP_SETRLIMIT] = "setrlimit",
+	[BJ_OP_PTRACE] = "ptrace", [BJ_OP_SETUID] = "setuid", [BJ_OP_SETGID] = "setgid",
+	[BJ_OP_SETGROUPS] = "setgroups", [BJ_OP_CAPSET] = "capset", [BJ_OP_MMAP_EXEC] = "mmap-exec",
+	[BJ_OP_MPROTECT_EXEC] = "mprotect-exec", [BJ_OP_IOCTL] = "ioctl", [BJ_OP_FCNTL] = "fcntl",
+	[BJ_OP_MOUNT] = "mount", [BJ_OP_UMOUNT] = "umount", [BJ_OP_PIVOT_ROOT] = "pivot_root",
+	[BJ_OP_BPF] = "bpf", [BJ_OP_KMOD] = "kmod", [BJ_OP_SYSCALL] = "syscall",
+};
+
+const char *bj_op_name(unsigned int op)
+{
+	return op < BJ_OP_COUNT && op_names[op] ? op_names[op] : "unknown";
+}
+
+const char *bj_verdict_msg(unsigned int verdict)
+{
+	switch (verdict) {
+	case BJ_DENY: return "blocked";
+	case BJ_AUDIT: return "would-block";
+	case BJ_KILL: return "killed";
+	default: return "allowed";
+	}
+}
+
+const char *bj_reason_name(unsigned int reason)
+{
+	switch (reason) {
+	case BJ_REASON_CONFINED: return "confined";
+	case BJ_REASON_TRUNCATED: return "stack-truncated";
+	case BJ_REASON_NO_TEXT: return "no-go-frame";
+	case BJ_REASON_NO_TABLE: return "no-table";
+	case BJ_REASON_EXEC_MISMATCH: return "exec-mismatch";
+	default: return "unknown";
+	}
+}
+
+void bj_logger_init(struct bj_logger *l, FILE *out, bool json)
+{
+	memset(l, 0, sizeof(*l));
+	l->out = out;
+	l->json = json;
+	l->burst = 5;
+	l->window_ns = 10ull * 1000 * 1000 * 1000;
+}
+
+void bj_logger_add_table(struct bj_logger *l, uint32_t kernel_id, const struct bj_logtable *t)
+{
+	if (l->ntables == (int)(sizeof(l->tables) / sizeof(l->tables[0])))
+		return;
+	l->table_ids[l->ntables] = kernel_id;
+	l->tables[l->ntables++] = *t;
+}
+
+void bj_event_locate(const struct bj_logtable *t, const struct bj_event *e, struct bj_event_where *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->frame = -1;
+	for (int i = 0; i < e->npcs && i < BJ_EVENT_PCS; i++) {
+		/* Return addresses point after their CALL: look up pc - 1. */
+		uint64_t pc = e->pcs[i] - e->bias - (i ? 1 : 0);
+		struct gosym_frame fr[16];
+		int n = gosym_frames_at(t->bin, pc, fr, 16);
+
+		for (int k = 0; k < n; k++) {
+			int32_t m = fr[k].module, g;
+
+			if (m < 0 || (uint32_t)m >= t->bin->nmodules)
+				continue;
+			g = t->tb->module_group[m];
+			if (g < 0 || !((e->groups >> g) & 1))
+				continue;
+			w->module = t->bin->modules[m].path;
+			w->func = fr[k].name;
+			w->pc = pc + (i ? 1 : 0);
+			w->frame = i;
+			return;
+		}
+		/* No confined frame (unknown verdicts): report the innermost Go frame. */
+		if (n > 0 && !w->func) {
+			w->func = fr[0].name;
+			w->pc = pc + (i ? 1 : 0);
+			w->frame = i;
+		}
+	}
+}
+
+static uint32_t fnv(const char *a, uint32_t b)
+{
+	uint32_t h = 2166136261u ^ b;
+
+	for (; a && *a; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	return h ? h : 1;
+}
+
+/* Returns true if this (module, op) may print; suppressed counts the rest. */
+static bool rate_ok(struct bj_logger *l, const char *module, uint32_t op, uint64_t now,
+		    uint32_t *suppressed)
+{
+	uint32_t h = fnv(module, op), slot = h % BJ_RL_SLOTS;
+	typeof(l->rl[0]) *r = &l->rl[slot];
+
+	*suppressed = 0;
+	if (r->hash != h || now - r->start > l->window_ns) {
+		*suppressed = r->hash == h ? r->suppressed : 0;
+		r->hash = h;
+		r->start = now;
+		r->count = 0;
+		r->suppressed = 0;
+	}
+	if (r->count < l->burst) {
+		r->count++;
+		return true;
+	}
+	r->suppressed++;
+	return false;
+}
+
+static void logfmt_str(FILE *f, const char *key, const char *v)
+{
+	bool quote = !v || !*v || strpbrk(v, " \"=\t\n");
+
+	fprintf(f, " %s=", key);
+	if (!quote) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; v && *v; v++) {
+		if (*v == '"' || *v == '\\')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+int bj_logger_event(struct bj_logger *l, const struct bj_event *e)
+{
+	const struct bj_logtable *t = NULL;
+	struct bj_event_where w = { .frame = -1 };
+	const char *cls = bj_class_name(e->class);
+	uint32_t suppressed;
+	struct timespec ts;
+	uint64_t now;
+
+	for (int i = 0; i < l->ntables; i++)
+		if (l->table_ids[i] == e->table)
+			t = &l->tables[i];
+	if (t && t->bin)
+		bj_event_locate(t, e, &w);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if (!rate_ok(l, w.module ? w.module : "", e->op, now, &suppressed))
+		return 0;
+
+	if (l->json) {
+		struct json_object *o = json_object_new_object();
+		char pc[32];
+
+		json_object_object_add(o, "level", json_object_new_string(e->verdict == BJ_AUDIT ? "INFO" : "WARN"));
+		json_object_object_add(o, "msg", json_object_new_string(bj_verdict_msg(e->verdict)));
+		json_object_object_add(o, "op", json_object_new_string(bj_op_name(e->op)));
+		json_object_object_add(o, "class", json_object_new_string(cls ? cls : "?"));
+		json_object_object_add(o, "module", w.module ? json_object_new_string(w.module) : NULL);
+		json_object_object_add(o, "reason", json_object_new_string(bj_reason_name(e->reason)));
+		json_object_object_add(o, "pid", json_object_new_int(e->pid));
+		json_object_object_add(o, "tid", json_object_new_int(e->tid));
+		json_object_object_add(o, "comm", json_object_new_string_len(e->comm, strnlen(e->comm, sizeof(e->comm))));
+		json_object_object_add(o, "exe", t && t->exe ? json_object_new_string(t->exe) : NULL);
+		json_object_object_add(o, "func", w.func ? json_object_new_string(w.func) : NULL);
+		snprintf(pc, sizeof(pc), "0x%llx", (unsigned long long)w.pc);
+		json_object_object_add(o, "pc", w.func ? json_object_new_string(pc) : NULL);
+		json_object_object_add(o, "truncated", json_object_new_boolean(e->truncated));
+		if (suppressed)
+			json_object_object_add(o, "suppressed", json_object_new_int(suppressed));
+		fprintf(l->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		char comm[17] = { 0 };
+
+		memcpy(comm, e->comm, 16);
+		fprintf(l->out, "level=%s msg=%s op=%s class=%s", e->verdict == BJ_AUDIT ? "INFO" : "WARN",
+			bj_verdict_msg(e->verdict), bj_op_name(e->op), cls ? cls : "?");
+		logfmt_str(l->out, "module", w.module ? w.module : "-");
+		fprintf(l->out, " pid=%u tid=%u", e->pid, e->tid);
+		logfmt_str(l->out, "comm", comm);
+		logfmt_str(l->out, "exe", t && t->exe ? t->exe : "-");
+		logfmt_str(l->out, "func", w.func ? w.func : "-");
+		if (w.func)
+			fprintf(l->out, " pc=0x%llx", (unsigned long long)w.pc);
+		if (e->reason != BJ_REASON_CONFINED)
+			fprintf(l->out, " reason=%s", bj_reason_name(e->reason));
+		if (suppressed)
+			fprintf(l->out, " suppressed=%u", suppressed);
+		fputc('\n', l->out);
+	}
+	fflush(l->out);
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Build the kernel's view of one (binary, policy) pair: struct bj_table and
+ * its ranges. Pure C (gosym + libelf), no libbpf: unit-tested without root.
+ *
+ * Confined modules with the same denied classes share one "group" bit, so a
+ * range's mask has at most BJ_MAX_GROUPS bits however many modules a binary
+ * has; unconfined modules contribute nothing and their ranges vanish.
+ */
+#ifndef BPFJAIL_TABLE_H
+#define BPFJAIL_TABLE_H
+
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "gosym/gosym.h"
+#include "policy/policy.h"
+#include "../bpf/jail.h"
+
+struct bj_tablebuild {
+	struct bj_table table;		/* range_off left 0, valid left 0 */
+	struct bj_range *ranges;
+	uint32_t nranges;
+	int32_t *module_group;		/* per gosym module: group, or -1 if not confined */
+	uint32_t ngroups;
+	uint32_t nconfined;		/* confined modules present in the binary */
+	uint32_t nframeless;		/* stub ranges flagged */
+};
+
+/*
+ * verdicts[i] is the policy's verdict for bin->modules[i]. path: the file
+ * whose (dev, ino) the kernel will match at exec (NULL: leave 0). Returns 0
+ * or a negative errno with a message in err.
+ */
+int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verdicts,
+		   const char *path, uint32_t mode, uint32_t on_unknown,
+		   struct bj_tablebuild *out, char *err, size_t errlen);
+void bj_tablebuild_free(struct bj_tablebuild *tb);
+
+/* Lowest p_vaddr of an executable PT_LOAD: the kernel's mm->start_code
+ * minus this is the load bias. */
+int bj_exec_vaddr(const char *path, uint64_t *out);
+
+/* st_dev as the kernel's s_dev (MKDEV: major << 20 | minor). */
+uint64_t bj_kernel_dev(uint64_t st_dev);
+
+#endif
