@@ -44,6 +44,7 @@ USER_OBJS   := $(patsubst %.c,$(OUT)/obj/%.o,$(USER_SRCS))
 STATIC_OBJS := $(patsubst %.c,$(OUT)/static-obj/%.o,$(USER_SRCS))
 HDRS        := $(wildcard user/*.h user/*/*.h bpf/*.h)
 
+.SECONDARY: $(BPF_OBJS)
 .PHONY: all static test vm-test host-test unit-test fuzz vmlinux deps clean demo
 all: $(OUT)/bpfjail
 

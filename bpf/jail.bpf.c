@@ -68,9 +68,25 @@ struct {
 	__type(value, struct bj_range);
 } ranges SEC(".maps");
 
+/*
+ * Per-CPU scratch for one decision: the copied stack window, the PCs seen,
+ * and the walk's state (kept here, not on the BPF stack, so the bpf_loop
+ * callback needs no pointer from its caller's frame).
+ */
 struct scratch {
 	__u64 pcs[BJ_MAX_DEPTH];
 	__u8 window[BJ_STACK_WINDOW];
+	__u64 frame[2];
+	__u64 fp;
+	__u64 sp;	/* window base; ~0 when the window is unusable */
+	__u64 bias;
+	__u64 groups;	/* OR of group bits seen */
+	__u32 table;
+	__u32 n;	/* PCs recorded (may exceed BJ_MAX_DEPTH: counted, not stored) */
+	__u32 in_text;	/* frames inside the Go text */
+	__u32 truncated;
+	__u32 done;
+	__u32 _pad;
 };
 
 struct {
@@ -100,14 +116,28 @@ static __always_inline void stat_inc(__u32 which)
 		(*v)++;
 }
 
-/* Mask of the range containing pc (a link-time address), 0 if none. */
-static __always_inline __u64 range_mask(const struct bj_table *t, __u64 pc)
+static __always_inline struct scratch *scratch_get(void)
 {
-	__u32 lo = 0, hi = t->range_cnt, base = t->range_off;
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/*
+ * Mask of the range containing pc (a link-time address) in table `table`,
+ * with BJ_RANGE_IN_TEXT set when pc lies in the Go text. A global function:
+ * the verifier checks it once per program instead of at every call site.
+ */
+__noinline __u64 bj_range_mask(__u32 table, __u64 pc)
+{
+	struct bj_table *t = bpf_map_lookup_elem(&tables, &table);
+	__u32 lo = 0, hi, base;
 	__u64 off;
 
-	if (pc < t->text_start || pc >= t->text_end)
+	if (!t || pc < t->text_start || pc >= t->text_end)
 		return 0;
+	hi = t->range_cnt;
+	base = t->range_off;
 	off = pc - t->text_start;
 	for (int i = 0; i < BJ_RANGE_SEARCH_STEPS && lo < hi; i++) {
 		__u32 mid = lo + (hi - lo) / 2, slot = base + mid;
@@ -120,98 +150,84 @@ static __always_inline __u64 range_mask(const struct bj_table *t, __u64 pc)
 		else if (off >= r->end)
 			lo = mid + 1;
 		else
-			return r->mask;
+			return r->mask | BJ_RANGE_IN_TEXT;
 	}
-	return 0;
+	return BJ_RANGE_IN_TEXT;
 }
 
-struct walk {
-	const struct bj_table *t;
-	struct scratch *s;
-	__u64 fp;
-	__u64 sp;
-	__u64 bias;
-	__u64 groups;	/* OR of group bits seen */
-	__u32 n;	/* PCs recorded */
-	__u32 in_text;	/* frames inside the Go text */
-	__u32 truncated;
-	__u32 done;
-};
-
-/* Account one runtime PC. */
-static __always_inline void add_pc(struct walk *w, __u64 pc)
+/* Account one runtime PC: `ret` says it is a return address (look up pc - 1,
+ * so a CALL that ends a function or an inlined run is attributed to it). */
+static __always_inline __u64 account_pc(struct scratch *s, __u64 pc, bool ret)
 {
-	__u64 lpc = pc - w->bias, m;
-	__u32 n = w->n;
+	__u32 n = s->n;
+	__u64 m;
 
 	if (n < BJ_MAX_DEPTH)
-		w->s->pcs[n & (BJ_MAX_DEPTH - 1)] = pc;
-	w->n = n + 1;
-	if (lpc >= w->t->text_start && lpc < w->t->text_end)
-		w->in_text++;
-	/*
-	 * Return addresses point after the CALL: look up pc - 1 so a call that
-	 * ends a function (or an inlined run) is attributed to its caller.
-	 * The leaf (regs->ip) is looked up exactly by the caller.
-	 */
-	m = range_mask(w->t, lpc - 1);
-	w->groups |= m & BJ_RANGE_GROUPS;
+		s->pcs[n & (BJ_MAX_DEPTH - 1)] = pc;
+	s->n = n + 1;
+	m = bj_range_mask(s->table, pc - s->bias - (ret ? 1 : 0));
+	if (m & BJ_RANGE_IN_TEXT)
+		s->in_text++;
+	s->groups |= m & BJ_RANGE_GROUPS;
+	return m;
 }
 
 /* One frame of the frame-pointer chain: {saved fp, return address} at fp. */
 static long walk_step(__u32 i, void *ctx)
 {
-	struct walk *w = ctx;
-	__u64 frame[2], fp = w->fp, off;
+	struct scratch *s = scratch_get();
+	__u64 fp, off;
 
+	if (!s)
+		return 1;
+	fp = s->fp;
 	if (fp == 0) {
-		w->done = 1;
+		s->done = 1;
 		return 1;
 	}
-	off = fp - w->sp;
-	if (fp >= w->sp && off <= BJ_STACK_WINDOW - sizeof(frame)) {
+	off = fp - s->sp;
+	if (fp >= s->sp && off <= BJ_STACK_WINDOW - 16) {
 		off &= BJ_STACK_WINDOW - 1;
-		if (off > BJ_STACK_WINDOW - sizeof(frame))
+		if (off > BJ_STACK_WINDOW - 16)
 			return 1;
-		__builtin_memcpy(frame, &w->s->window[off], sizeof(frame));
-	} else if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp)) {
-		w->truncated = 1;
+		__builtin_memcpy(s->frame, &s->window[off], 16);
+	} else if (bpf_probe_read_user(s->frame, 16, (void *)fp)) {
+		s->truncated = 1;
 		return 1;
 	}
-	if (frame[1] == 0) {
-		w->done = 1;
+	if (s->frame[1] == 0) {
+		s->done = 1;
 		return 1;
 	}
-	add_pc(w, frame[1]);
+	account_pc(s, s->frame[1], true);
 	/* Frames grow towards higher addresses; anything else is corrupt. */
-	if (frame[0] != 0 && frame[0] <= fp) {
-		w->truncated = 1;
+	if (s->frame[0] != 0 && s->frame[0] <= fp) {
+		s->truncated = 1;
 		return 1;
 	}
-	w->fp = frame[0];
+	s->fp = s->frame[0];
 	return 0;
 }
 
+/* bpf_get_task_stack mode: PCs are already in s->pcs; account them. */
 static long pcs_step(__u32 i, void *ctx)
 {
-	struct walk *w = ctx;
-	__u64 pc;
+	struct scratch *s = scratch_get();
+	__u64 m;
 
-	if (i >= BJ_MAX_DEPTH)
+	if (!s || i >= BJ_MAX_DEPTH)
 		return 1;
-	pc = w->s->pcs[i & (BJ_MAX_DEPTH - 1)] - w->bias;
-	if (pc >= w->t->text_start && pc < w->t->text_end)
-		w->in_text++;
-	/* PCs after the leaf are return addresses: see add_pc. */
-	w->groups |= range_mask(w->t, i == 0 ? pc : pc - 1) & BJ_RANGE_GROUPS;
+	m = bj_range_mask(s->table, s->pcs[i & (BJ_MAX_DEPTH - 1)] - s->bias - (i ? 1 : 0));
+	if (m & BJ_RANGE_IN_TEXT)
+		s->in_text++;
+	s->groups |= m & BJ_RANGE_GROUPS;
 	return 0;
 }
 
-static __always_inline void emit(struct walk *w, __u32 tgid, __u32 table, __u32 class, __u32 op,
-				 __u32 arg, __u32 verdict, __u32 reason, __u64 groups)
+static __always_inline void emit(struct scratch *s, __u32 tgid, __u32 class, __u32 op, __u32 arg,
+				 __u32 verdict, __u32 reason, __u64 groups)
 {
 	struct bj_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u32 n;
 
 	if (!e) {
 		stat_inc(BJ_STAT_EVENTS_DROPPED);
@@ -220,63 +236,69 @@ static __always_inline void emit(struct walk *w, __u32 tgid, __u32 table, __u32 
 	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->table = table;
+	e->table = s->table;
 	e->op = op;
 	e->class = class;
 	e->verdict = verdict;
 	e->reason = reason;
-	e->truncated = w->truncated;
+	e->truncated = s->truncated;
+	e->_pad = 0;
 	e->arg = arg;
 	e->groups = groups;
-	e->bias = w->bias;
+	e->bias = s->bias;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	n = w->n < BJ_EVENT_PCS ? w->n : BJ_EVENT_PCS;
-	e->npcs = n;
-	for (int i = 0; i < BJ_EVENT_PCS; i++) {
-		if (i >= n)
-			e->pcs[i] = 0;
-		else
-			e->pcs[i] = w->s->pcs[i];
-	}
+	e->npcs = s->n < BJ_EVENT_PCS ? s->n : BJ_EVENT_PCS;
+	__builtin_memcpy(e->pcs, s->pcs, sizeof(e->pcs));
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* The slow path: a jailed, active process asks for a guarded class. */
-static __noinline int decide_slow(void *ctx, struct bj_proc *p, __u32 class, __u32 op, __u32 arg)
+/*
+ * The decision for a jailed, active process asking for a guarded class.
+ * Global (verified once per program) and scalar-only, so every hook shares
+ * one copy. Returns 0 or -EPERM; in kill mode sends SIGKILL and returns 0.
+ */
+__noinline int bj_decide(__u32 class, __u32 op, __u32 arg)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, table, verdict = BJ_ALLOW;
+	__u32 reason = BJ_REASON_CONFINED;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	__u32 zero = 0, table = p->table, verdict = BJ_ALLOW, reason = BJ_REASON_CONFINED;
-	const struct bj_table *t;
-	struct walk w = {};
-	__u64 lacking = 0, leaf_mask;
+	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+	struct scratch *s = scratch_get();
+	struct bj_table *t;
+	__u64 lacking, leaf_mask, ip;
 
+	if (!p || !s)
+		return 0;
+	table = p->table;
 	t = bpf_map_lookup_elem(&tables, &table);
-	w.s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!t || !w.s)
-		return -EPERM;
-	if (!t->valid) {
+	if (!t || !t->valid) {
 		/* Jailed, but the table is gone: never run confined code unchecked. */
 		stat_inc(BJ_STAT_UNKNOWN);
 		return -EPERM;
 	}
-	if (!(t->guarded & (1u << (class & 31))))
+	if (class >= BJ_CLASS__COUNT || !(t->guarded & (1u << class)))
 		return 0;
 
 	__sync_fetch_and_add(&p->checked, 1);
 	stat_inc(BJ_STAT_DECISIONS);
-	w.t = t;
-	w.bias = p->bias;
+	s->table = table;
+	s->bias = p->bias;
+	s->groups = 0;
+	s->n = 0;
+	s->in_text = 0;
+	s->truncated = 0;
+	s->done = 0;
 
 	if (walk_mode == 1) {
-		/* Reference walk: the kernel's (same FP chain, capped at perf_event_max_stack). */
-		long sz = bpf_get_stack(ctx, w.s->pcs, sizeof(w.s->pcs), BPF_F_USER_STACK);
+		/* Reference: the kernel's own walk (same FP chain, capped at
+		 * kernel.perf_event_max_stack). */
+		long sz = bpf_get_task_stack(task, s->pcs, sizeof(s->pcs), BPF_F_USER_STACK);
 		__u32 n = sz > 0 ? (__u64)sz / 8 : 0;
 
-		w.n = n;
-		bpf_loop(n, pcs_step, &w, 0);
-		leaf_mask = n ? range_mask(t, w.s->pcs[0] - w.bias) : 0;
+		s->n = n;
+		bpf_loop(n, pcs_step, NULL, 0);
+		leaf_mask = n ? bj_range_mask(table, s->pcs[0] - s->bias) : 0;
 		if (leaf_mask & (BJ_RANGE_FRAMELESS | BJ_RANGE_RA_R12)) {
 			__u64 ra = 0;
 
@@ -284,80 +306,77 @@ static __noinline int decide_slow(void *ctx, struct bj_proc *p, __u32 class, __u
 				ra = regs->r12;
 			else
 				bpf_probe_read_user(&ra, sizeof(ra), (void *)regs->sp);
-			w.groups |= range_mask(t, ra - w.bias - 1) & BJ_RANGE_GROUPS;
+			s->groups |= bj_range_mask(table, ra - s->bias - 1) & BJ_RANGE_GROUPS;
 		}
-		/* A full buffer means the kernel stopped at its depth limit. */
-		w.truncated = n == 0 || n >= max_depth || n >= 127;
+		s->truncated = n == 0 || n >= max_depth || n >= 127;
 		goto verdict;
 	}
-	w.sp = regs->sp;
-	w.fp = regs->bp;
 
-	/* The leaf: regs->ip is inside the syscall stub (exact lookup). */
-	{
-		__u64 ip = regs->ip, lip = ip - w.bias;
-
-		w.s->pcs[0] = ip;
-		w.n = 1;
-		if (lip >= t->text_start && lip < t->text_end)
-			w.in_text++;
-		leaf_mask = range_mask(t, lip);
-		w.groups |= leaf_mask & BJ_RANGE_GROUPS;
-	}
+	/* The leaf: regs->ip is inside the syscall stub (an exact lookup). */
+	ip = regs->ip;
+	leaf_mask = account_pc(s, ip, false);
+	s->fp = regs->bp;
+	s->sp = regs->sp;
 	/* One copy of the top of the stack; frames inside it cost no helper call. */
-	if (bpf_probe_read_user(w.s->window, sizeof(w.s->window), (void *)w.sp))
-		w.sp = ~0ull; /* window unusable (stack end near): per-frame reads */
+	if (bpf_probe_read_user(s->window, sizeof(s->window), (void *)s->sp))
+		s->sp = ~0ull; /* near the end of the stack mapping: per-frame reads */
 
 	/*
 	 * A frameless stub (SP delta 0 at SYSCALL) has not pushed RBP: the
-	 * chain starts at its caller's caller. Recover the caller from [SP]
-	 * (or R12 for rawVforkSyscall).
+	 * chain starts at its caller's caller. Recover the caller from [SP],
+	 * or from R12 for rawVforkSyscall.
 	 */
 	if (leaf_mask & (BJ_RANGE_FRAMELESS | BJ_RANGE_RA_R12)) {
 		__u64 ra = 0;
 
 		if (leaf_mask & BJ_RANGE_RA_R12)
 			ra = regs->r12;
-		else if (w.sp != ~0ull)
-			__builtin_memcpy(&ra, w.s->window, sizeof(ra));
+		else if (s->sp != ~0ull)
+			__builtin_memcpy(&ra, s->window, sizeof(ra));
 		else
 			bpf_probe_read_user(&ra, sizeof(ra), (void *)regs->sp);
 		if (ra)
-			add_pc(&w, ra);
+			account_pc(s, ra, true);
 	}
 
-	bpf_loop(max_depth, walk_step, &w, 0);
-	if (!w.done)
-		w.truncated = 1;
+	bpf_loop(max_depth, walk_step, NULL, 0);
+	if (!s->done)
+		s->truncated = 1;
 
 verdict:
-	lacking = 0;
-	for (int g = 0; g < BJ_MAX_GROUPS; g++) {
-		if (g >= t->ngroups)
-			break;
-		if ((w.groups >> g) & 1 && (t->deny[g] & (1u << (class & 31))))
-			lacking |= 1ull << g;
-	}
+	{
+		__u64 ci = class;
 
+		/* An explicit bound the verifier sees (clang would drop a plain &). */
+		asm volatile("%0 &= 31" : "+r"(ci));
+		lacking = s->groups & t->lacking[ci];
+	}
 	if (lacking) {
-		verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : BJ_DENY;
-	} else if (w.truncated || w.in_text == 0) {
+		verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : t->mode == BJ_MODE_KILL ? BJ_KILL : BJ_DENY;
+	} else if (s->truncated || s->in_text == 0) {
 		/* Fail closed: a confined frame may hide where we could not see. */
-		reason = w.in_text == 0 ? BJ_REASON_NO_TEXT : BJ_REASON_TRUNCATED;
+		reason = s->in_text == 0 ? BJ_REASON_NO_TEXT : BJ_REASON_TRUNCATED;
 		stat_inc(BJ_STAT_UNKNOWN);
-		if (w.truncated)
+		if (s->truncated)
 			stat_inc(BJ_STAT_TRUNCATED);
 		__sync_fetch_and_add(&p->unknown, 1);
 		if (t->on_unknown == BJ_UNKNOWN_DENY)
-			verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : BJ_DENY;
+			verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT
+				  : t->mode == BJ_MODE_KILL ? BJ_KILL : BJ_DENY;
 	}
 
 	if (verdict == BJ_ALLOW)
 		return 0;
-	emit(&w, tgid, table, class, op, arg, verdict, reason, lacking);
+	emit(s, tgid, class, op, arg, verdict, reason, lacking);
 	if (verdict == BJ_AUDIT) {
 		__sync_fetch_and_add(&p->audited, 1);
 		stat_inc(BJ_STAT_AUDITED);
+		return 0;
+	}
+	if (verdict == BJ_KILL) {
+		bpf_send_signal(SIGKILL);
+		__sync_fetch_and_add(&p->denied, 1);
+		stat_inc(BJ_STAT_KILLED);
 		return 0;
 	}
 	__sync_fetch_and_add(&p->denied, 1);
@@ -377,7 +396,7 @@ static __always_inline int check(void *ctx, __u32 class, __u32 op, __u32 arg)
 
 	if (!p || p->state != BJ_PROC_ACTIVE || (p->flags & BJ_PROC_F_IN_EXEC))
 		return 0;
-	return decide_slow(ctx, p, class, op, arg);
+	return bj_decide(class, op, arg);
 }
 
 static __always_inline __u32 sock_class(int family, int type)
@@ -894,4 +913,35 @@ int BPF_PROG(bj_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) == 0)
 		bpf_map_delete_elem(&jails, &tgid);
 	return 0;
+}
+
+/* ---- kill / audit mode: kernels without BPF LSM --------------------------------- */
+
+/*
+ * Guarded syscalls, judged at entry with the same decision. In kill mode a
+ * denial is SIGKILL: the syscall itself still runs (the signal is delivered
+ * on the way back to user space), which is why enforce mode is preferred.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+	__u32 class;
+
+	if (!p || p->state != BJ_PROC_ACTIVE)
+		return 0;
+	switch (id) {
+	case 59: /* execve */
+	case 322: /* execveat */
+		class = BJ_CLASS_IDX_EXEC;
+		break;
+	case 2: /* open */
+	case 257: /* openat */
+		class = BJ_CLASS_IDX_RPATH;
+		break;
+	default:
+		return 0;
+	}
+	return bj_decide(class, BJ_OP_SYSCALL, id);
 }

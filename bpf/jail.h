@@ -23,11 +23,12 @@
 #define BJ_MAX_DEPTH 256		/* frames walked (bpf_get_stack mode: 127 max) */
 #define BJ_EVENT_PCS 48			/* PCs carried by an event, leaf first */
 #define BJ_STACK_WINDOW 2048		/* bytes of user stack copied in one read */
-#define BJ_MAX_GROUPS 62		/* policy groups: bits 0..61 of a range mask */
+#define BJ_MAX_GROUPS 60		/* policy groups: bits 0..59 of a range mask */
 
-/* Range mask: bits 0..61 = policy groups present here; high bits = stub flags. */
+/* Range mask: bits 0..59 = policy groups present here; high bits = flags. */
 #define BJ_RANGE_FRAMELESS (1ull << 63)	/* SP delta 0 at SYSCALL: caller RA at [SP] */
 #define BJ_RANGE_RA_R12 (1ull << 62)	/* caller RA in R12 (rawVforkSyscall) */
+#define BJ_RANGE_IN_TEXT (1ull << 61)	/* lookup result only: pc is in the Go text */
 #define BJ_RANGE_GROUPS ((1ull << BJ_MAX_GROUPS) - 1)
 
 /* A PC range, as offsets from the table's text_start (Go text < 4 GiB). */
@@ -61,7 +62,9 @@ struct bj_table {
 	/* Classes denied to at least one group: others skip the stack walk. */
 	__u32 guarded;
 	__u32 ngroups;
-	__u32 deny[BJ_MAX_GROUPS];	/* per group: BJ_CLASS_* masks it lacks */
+	/* Per class: the groups that lack it. The verdict is one AND. */
+	__u64 lacking[32];		/* indexed by class & 31 (BJ_CLASS__COUNT <= 32) */
+	__u32 deny[BJ_MAX_GROUPS];	/* per group: BJ_CLASS_* mask it lacks (for display) */
 	__u32 valid;		/* 0 = free slot */
 	__u32 _pad;
 };

@@ -9,7 +9,8 @@
 # Binaries land in $BPFJAIL_CACHE/npm (default .cache/npm, git-ignored) as
 # NAME (e.g. esbuild-0.7.22). A binary already present with the recorded
 # sha256 is not fetched again; a download whose sha256 differs is an error.
-# Exit status: 0 all present, 1 a download or verification failed.
+# Exit status: 0 all present, 1 a verification failed (wrong sha256, file
+# missing from the tarball), 2 a download failed (npm missing or unreachable).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +48,8 @@ sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 mkdir -p "$CACHE"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-rc=0
+bad=0
+neterr=0
 for b in "${BINARIES[@]}"; do
 	read -r name spec inner sha <<<"$b"
 	wanted "$name" || continue
@@ -57,32 +59,43 @@ for b in "${BINARIES[@]}"; do
 	fi
 	if ! command -v npm >/dev/null 2>&1; then
 		echo "fetch-go-binaries: npm is not installed (run scripts/install-deps.sh); cannot fetch $spec" >&2
-		rc=1
+		neterr=1
 		continue
+	fi
+	if [ -z "${registry_ok:-}" ]; then
+		registry=$(npm config get registry 2>/dev/null || echo '?')
+		if ! timeout 90 npm ping --loglevel=error --fetch-retries=1 --fetch-timeout=30000 >"$tmp/ping.log" 2>&1; then
+			echo "fetch-go-binaries: the npm registry $registry is unreachable ('npm ping' failed); cannot fetch the real-world Go binaries the loader tests use:" >&2
+			grep -m 2 -E 'FetchError|npm error code' "$tmp/ping.log" | sed 's/^npm error /  /' >&2 || true
+			exit 2
+		fi
+		registry_ok=1
 	fi
 	echo "fetch-go-binaries: npm pack $spec" >&2
 	d=$tmp/$name
 	mkdir -p "$d"
-	if ! (cd "$d" && timeout 600 npm pack --silent "$spec" >npm.out 2>npm.err); then
-		echo "fetch-go-binaries: 'npm pack $spec' failed: the npm registry ($(npm config get registry 2>/dev/null || echo '?')) is unreachable or the package is gone:" >&2
-		grep -v '^npm warn' "$d/npm.err" | tail -n 3 | sed 's/^/  /' >&2 || true
-		rc=1
+	if ! (cd "$d" && timeout 600 npm pack --loglevel=error "$spec" >npm.out 2>npm.err); then
+		echo "fetch-go-binaries: 'npm pack $spec' failed (registry $registry):" >&2
+		grep -m 3 '^npm error' "$d/npm.err" | sed 's/^npm error /  /' >&2 || true
+		neterr=1
 		continue
 	fi
 	tgz=$(find "$d" -maxdepth 1 -name '*.tgz' | head -n 1)
 	if [ -z "$tgz" ] || ! tar -xzf "$tgz" -C "$d" "$inner" 2>/dev/null; then
 		echo "fetch-go-binaries: $spec: tarball lacks $inner" >&2
-		rc=1
+		bad=1
 		continue
 	fi
 	got=$(sha_of "$d/$inner")
 	if [ "$got" != "$sha" ]; then
 		echo "fetch-go-binaries: $spec: $inner has sha256 $got, expected $sha" >&2
-		rc=1
+		bad=1
 		continue
 	fi
 	chmod 0755 "$d/$inner"
 	mv -f "$d/$inner" "$out"
 	rm -rf "$d"
 done
-exit $rc
+[ $bad -eq 0 ] || exit 1
+[ $neterr -eq 0 ] || exit 2
+exit 0

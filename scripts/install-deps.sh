@@ -10,6 +10,7 @@ PKGS=(
 	bpftool
 	libyaml-dev libjson-c-dev libmicrohttpd-dev
 	golang-go
+	python3
 	libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio
 	xz-utils

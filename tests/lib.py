@@ -208,12 +208,24 @@ def norm_name(name):
 
 
 def pkg_of(name):
-    """Escaped package path of a function name, as runtime.funcpkgpath does:
-    up to the first '.' after the last '/' (type arguments removed first)."""
+    """Escaped package path of a function name: up to the first '.' after the
+    last '/' (type arguments removed first), as runtime.funcpkgpath does; but
+    a method's receiver "(...)" ends the package, because a promoted
+    unexported method is qualified with another package's path:
+    "example.com/a.(*T).example.com/b.m" is in package example.com/a."""
     n = strip_brackets(name)
+    k = n.find(".(")
+    if k >= 0:
+        return n[:k]
     i = n.rfind("/")
     j = n.find(".", i + 1 if i >= 0 else 0)
     return n if j < 0 else n[:j]
+
+
+def escape_last(path):
+    """A package path as symbol names spell it: '.' in the last element -> %2e."""
+    head, sep, last = path.rpartition("/")
+    return head + sep + last.replace(".", "%2e")
 
 
 def unescape(pkg):
@@ -233,20 +245,31 @@ def module_of_pkg(pkg, module_paths):
 
 
 def expected_module(name, module_paths):
-    """(checkable, module or None) for a function name: checkable is False for
-    synthetic names, the main package and names whose package path has no
-    dot in its first element that no module covers."""
-    if SYNTHETIC_RE.match(name):
-        return False, None
-    pkg = unescape(pkg_of(name))
-    if pkg == "main":
-        return False, None
-    mod = module_of_pkg(pkg, module_paths)
-    if mod is not None:
-        return True, mod
-    first = pkg.split("/", 1)[0]
-    if name.startswith("go.") or "." not in first:
-        # stdlib (fmt, vendor/golang.org/x/..., internal/...) or an odd
-        # pre-1.20 "go." name: no module.
-        return ("." not in first), None
-    return True, None
+    """(checkable, module or None, package or None) for a function name.
+
+    The module is the longest module path the name starts with, followed by
+    '/' (a package inside it) or, spelled escaped, by '.' (its root package);
+    matching at the start of the name needs no parsing of the rest, which may
+    hold other package paths (qualified method names). The package is given
+    only when the name is unambiguous. Not checkable: synthetic names, the
+    main package, the standard library's vendored packages (vendor/...,
+    checked on their own: tests/host/loader.py) and "go."-prefixed names no
+    module covers."""
+    if SYNTHETIC_RE.match(name) or name.startswith("vendor/"):
+        return False, None, None
+    n = strip_brackets(name)
+    best = None
+    for m in module_paths:
+        if (n.startswith(m + "/") or n.startswith(escape_last(m) + ".")) and \
+                (best is None or len(m) > len(best)):
+            best = m
+    p = pkg_of(name)
+    if best is not None:
+        if p == escape_last(best) or (p.startswith(best + "/") and "." not in p[len(best):]):
+            return True, best, unescape(p)
+        return True, best, None
+    if p == "main" or name.startswith("go."):
+        return False, None, None
+    # stdlib (fmt, internal/..., no dot in the first element) or a dotted
+    # path no module covers: no module either way.
+    return True, None, None

@@ -377,7 +377,8 @@ static int policy_show(int argc, char **argv)
 		if (ret)
 			goto nomem;
 	}
-	qsort(rows, nrows, sizeof(*rows), cmp_row);
+	if (nrows)
+		qsort(rows, nrows, sizeof(*rows), cmp_row);
 
 	if (pol_main && bin_main && strcmp(pol_main, bin_main) != 0) {
 		mismatch = NULL;

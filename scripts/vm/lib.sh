@@ -16,15 +16,18 @@
 #   BPFJAIL_CACHE        cache folder (default: ROOT/.cache); the kernel goes in vm/
 #   BPFJAIL_VM_KERNEL    use this vmlinuz instead of fetching Debian's
 #   BPFJAIL_VM_TIMEOUT   hard limit for one boot, seconds (callers set defaults)
-#   BPFJAIL_VM_MEM       guest memory in MiB (default 1024)
+#   BPFJAIL_VM_MEM       guest memory in MiB (default: 1024, or more for a big initramfs)
 #   BPFJAIL_VM_CPUS      guest CPUs (default 2)
 #   BPFJAIL_VM_VERBOSE   1: stream the kernel console to stderr as well
+#   BPFJAIL_VM_APPEND    extra kernel command line parameters
+#   BPFJAIL_VM_PVH       0: boot vmlinuz through the BIOS, not vmlinux through PVH
 
 VM_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_ROOT=$(cd "$VM_LIB_DIR/../.." && pwd)
 VM_CACHE=${BPFJAIL_CACHE:-$VM_ROOT/.cache}/vm
 VM_ERR=
 VM_TMP=
+VM_KERNEL=
 
 vm_sudo() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -37,9 +40,19 @@ vm_sudo() {
 }
 
 # The package linux-image-amd64 depends on today, e.g. linux-image-6.1.0-56-amd64.
+# apt-cache takes seconds here (no pkgcache.bin), so the answer is kept for the
+# rest of the day, or until the package lists change (apt-get update).
 vm_kernel_package() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
+	local key memo=$VM_CACHE/.kernel-package pkg
+	key="$(date +%F) $(stat -c %Y /var/lib/apt/lists 2>/dev/null)"
+	if [ -f "$memo" ] && [ "$(head -n 1 "$memo")" = "$key" ]; then
+		sed -n 2p "$memo"
+		return 0
+	fi
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+	[ -n "$pkg" ] && printf '%s\n%s\n' "$key" "$pkg" >"$memo" 2>/dev/null
+	echo "$pkg"
 }
 
 vm_apt_update() {
@@ -47,13 +60,14 @@ vm_apt_update() {
 	vm_sudo apt-get update -qq >&2
 }
 
-# Print the path of a cached vmlinuz with BPF LSM, downloading it if needed.
+# Set VM_KERNEL to a cached kernel image with BPF LSM, downloading Debian's
+# current one if needed (see vm_bootable for which image).
 vm_kernel() {
 	local pkg dir tmp deb img rc
-	VM_ERR=
+	VM_ERR= VM_KERNEL=
 	if [ -n "${BPFJAIL_VM_KERNEL:-}" ]; then
 		if [ -s "$BPFJAIL_VM_KERNEL" ]; then
-			echo "$BPFJAIL_VM_KERNEL"
+			VM_KERNEL=$BPFJAIL_VM_KERNEL
 			return 0
 		fi
 		VM_ERR="BPFJAIL_VM_KERNEL=$BPFJAIL_VM_KERNEL does not exist"
@@ -75,7 +89,7 @@ vm_kernel() {
 		img=$(ls -1d "$VM_CACHE"/linux-image-*/vmlinuz 2>/dev/null | sort -V | tail -n 1)
 		if [ -n "$img" ]; then
 			echo "vm: apt-cache does not know linux-image-amd64; using cached $img" >&2
-			echo "$img"
+			vm_bootable "$(dirname "$img")"
 			return 0
 		fi
 		VM_ERR="apt-cache depends linux-image-amd64 names no kernel package (no Debian package lists? run 'apt-get update')"
@@ -138,7 +152,7 @@ vm_kernel() {
 	exec 8>&-
 }
 
-# vm_bootable DIR: print the image to boot from DIR. The uncompressed ELF
+# vm_bootable DIR: set VM_KERNEL to the image to boot from DIR. The uncompressed ELF
 # vmlinux (extracted from vmlinuz once and cached) boots through its PVH entry
 # point, which skips the BIOS and the kernel's own decompression: about 5 s
 # less per boot under TCG. Falls back to vmlinuz. BPFJAIL_VM_PVH=0 disables it.
@@ -151,11 +165,11 @@ vm_bootable() {
 			rm -f "$tmp"
 		fi
 		if [ -s "$dir/vmlinux" ]; then
-			echo "$dir/vmlinux"
+			VM_KERNEL=$dir/vmlinux
 			return 0
 		fi
 	fi
-	echo "$dir/vmlinuz"
+	VM_KERNEL=$dir/vmlinuz
 }
 
 # vm_extract_vmlinux BZIMAGE OUT: like the kernel's scripts/extract-vmlinux.
@@ -203,6 +217,10 @@ vm_add() {
 		VM_ERR="could not copy $abs into the VM image"
 		return 1
 	fi
+	# The cached kernels are of no use inside the VM (think --add .).
+	case $VM_CACHE/ in
+	"$abs"/*) rm -rf "${stage:?}$VM_CACHE" ;;
+	esac
 	vm_add_libs "$stage" "$abs"
 }
 
@@ -265,8 +283,13 @@ vm_pack() {
 # return the job's exit status. Returns 125 with VM_ERR set when the VM
 # itself failed (no qemu, timeout, panic, init error).
 vm_boot() {
-	local kernel=$1 initrd=$2 timeout=$3 rc status tailpid=
+	local kernel=$1 initrd=$2 timeout=$3 rc status tailpid= quiet=quiet mem size
 	VM_ERR=
+	# The initramfs is unpacked into guest memory: make room for it.
+	size=$(($(stat -c %s "$initrd") / 1048576))
+	# (The guest's rootfs is a tmpfs limited to half of the memory, and the
+	# cpio itself stays in memory while it is unpacked.)
+	mem=${BPFJAIL_VM_MEM:-$((size * 3 + 768 > 1024 ? size * 3 + 768 : 1024))}
 	if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 		VM_ERR="qemu-system-x86_64 not found: install qemu-system-x86 ('make deps')"
 		return 125
@@ -276,13 +299,14 @@ vm_boot() {
 	if [ "${BPFJAIL_VM_VERBOSE:-0}" = 1 ]; then
 		tail -n +1 -F "$VM_TMP/console.log" >&2 2>/dev/null &
 		tailpid=$!
+		quiet=	# the whole boot log
 	fi
 	# KVM hangs after the BIOS on these machines and -cpu host aborts: TCG only.
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-accel tcg -nodefaults -no-user-config -display none -no-reboot \
-		-m "${BPFJAIL_VM_MEM:-1024}" -smp "${BPFJAIL_VM_CPUS:-2}" \
+		-m "$mem" -smp "${BPFJAIL_VM_CPUS:-2}" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic=-1 mitigations=off lpj=4000000 tsc=reliable no_timer_check" \
+		-append "console=ttyS0 $quiet panic=-1 mitigations=off lpj=4000000 tsc=reliable no_timer_check ${BPFJAIL_VM_APPEND:-}" \
 		-serial "file:$VM_TMP/console.log" \
 		-serial stdio \
 		-serial "file:$VM_TMP/status" \
@@ -292,6 +316,10 @@ vm_boot() {
 		sleep 0.2
 		kill "$tailpid" 2>/dev/null
 		wait "$tailpid" 2>/dev/null
+	fi
+	if grep -q 'Initramfs unpacking failed' "$VM_TMP/console.log"; then
+		VM_ERR="the guest could not unpack the ${size} MiB initramfs into ${mem} MiB of memory (pack less, or raise BPFJAIL_VM_MEM)"
+		return 125
 	fi
 	status=$(tr -d '\r' <"$VM_TMP/status" | grep -E '^(exit|error) ' | tail -n 1)
 	case $status in
@@ -318,6 +346,6 @@ vm_boot() {
 # Last lines of the guest's kernel console, each prefixed with "# ".
 vm_console_tail() {
 	[ -s "$VM_TMP/console.log" ] || return 0
-	echo "# --- last lines of the guest console ($VM_TMP/console.log) ---"
+	echo "# --- last lines of the guest console (all of it: $VM_CACHE/last-console.log) ---"
 	tail -n "${1:-25}" "$VM_TMP/console.log" | tr -d '\r' | sed 's/^/# /'
 }

@@ -6,6 +6,8 @@
 #   victim-stripped   -ldflags='-s -w' (no .symtab, no DWARF)
 #   victim-pie        -buildmode=pie (ET_DYN, .data.rel.ro.gopclntab)
 #   victim-trimpath   -trimpath
+#   tiny-stripped     tests/go/tiny, -ldflags='-s -w' (loader fuzz seed)
+#   tiny-pie-stripped tests/go/tiny, -buildmode=pie -ldflags='-s -w'
 #
 # Idempotent: a variant is rebuilt only when a source under tests/go (or this
 # script) is newer than it. Prints the output directory on stdout.
@@ -25,18 +27,20 @@ fi
 
 export CGO_ENABLED=0 GOPROXY=off GOFLAGS="-mod=mod -buildvcs=false" GOWORK=off
 # A fresh machine may have no writable HOME cache: keep Go's caches in build/.
-if [ -z "${GOCACHE:-}" ] && ! go env GOCACHE >/dev/null 2>&1; then
-	export GOCACHE=$ROOT/build/go-cache
-fi
+case $(go env GOCACHE 2>/dev/null) in
+"" | off) export GOCACHE=$ROOT/build/go-cache ;;
+esac
 
 mkdir -p "$OUT"
 
-# NAME  go-build-flags...
+# NAME  DIR  go-build-flags... ('_' stands for a space inside a flag)
 VARIANTS=(
-	"victim"
-	"victim-stripped -ldflags=-s_-w"
-	"victim-pie -buildmode=pie"
-	"victim-trimpath -trimpath"
+	"victim victim"
+	"victim-stripped victim -ldflags=-s_-w"
+	"victim-pie victim -buildmode=pie"
+	"victim-trimpath victim -trimpath"
+	"tiny-stripped tiny -ldflags=-s_-w"
+	"tiny-pie-stripped tiny -buildmode=pie -ldflags=-s_-w"
 )
 
 stale() { # out: true when out is missing or older than any source
@@ -48,12 +52,12 @@ stale() { # out: true when out is missing or older than any source
 }
 
 for v in "${VARIANTS[@]}"; do
-	read -r name flags <<<"$v"
+	read -r name dir flags <<<"$v"
 	out=$OUT/$name
 	stale "$out" || continue
 	args=()
 	for f in $flags; do args+=("${f//_/ }"); done
-	(cd "$HERE/victim" && go build "${args[@]}" -o "$out.tmp" .)
+	(cd "$HERE/$dir" && go build "${args[@]}" -o "$out.tmp" .)
 	mv -f "$out.tmp" "$out"
 done
 echo "$OUT"

@@ -83,29 +83,62 @@ static int load_segments(struct gosym_binary *bin, struct gosym_err *err)
 	return 0;
 }
 
-/* Parse a Go build ID note: namesz, descsz, type 4, "Go\0\0", desc. */
+/* Find the Go build ID note (name "Go", type 4) among the notes in p. */
+static void parse_notes(struct gosym_binary *bin, const uint8_t *p, size_t len)
+{
+	size_t off = 0;
+
+	while (len - off >= 12) {
+		uint32_t namesz, descsz, type;
+		size_t name, desc, next;
+
+		memcpy(&namesz, p + off, 4);
+		memcpy(&descsz, p + off + 4, 4);
+		memcpy(&type, p + off + 8, 4);
+		name = off + 12;
+		if (namesz > len - name)
+			return;
+		desc = name + (((size_t)namesz + 3) & ~(size_t)3);
+		if (desc > len || descsz > len - desc)
+			return;
+		next = desc + (((size_t)descsz + 3) & ~(size_t)3);
+		if (type == 4 && namesz == 4 && !memcmp(p + name, "Go\0", 3) && descsz) {
+			/* The ID is printable; stop at a NUL if one is there. */
+			size_t n = strnlen((const char *)p + desc, descsz);
+
+			bin->build_id = gs_strndup(bin, (const char *)p + desc, n);
+			return;
+		}
+		if (next <= off || next > len)
+			return;
+		off = next;
+	}
+}
+
 static void load_build_id(struct gosym_binary *bin)
 {
+	const struct gs_priv *priv = bin->priv;
 	const struct gs_section *s = gs_elf_section(bin, ".note.go.buildid");
-	const uint8_t *p;
-	uint32_t namesz, descsz, type;
-	size_t len, off;
+	size_t phnum;
 
-	if (!s || !s->data || s->data_len < 12)
+	if (s && s->data) {
+		parse_notes(bin, s->data, s->data_len);
 		return;
-	p = s->data;
-	len = s->data_len;
-	memcpy(&namesz, p, 4);
-	memcpy(&descsz, p + 4, 4);
-	memcpy(&type, p + 8, 4);
-	if (namesz != 4 || type != 4 || memcmp(p + 12, "Go\0", 3) != 0)
+	}
+	/* No section names: the PT_NOTE segments. */
+	if (elf_getphdrnum(priv->elf, &phnum))
 		return;
-	off = 12 + 4;
-	if (len < off || descsz > len - off || descsz == 0)
-		return;
-	/* The ID is printable; stop at a NUL if one is there. */
-	len = strnlen((const char *)p + off, descsz);
-	bin->build_id = gs_strndup(bin, (const char *)p + off, len);
+	for (size_t i = 0; i < phnum && i < 65536 && !bin->build_id; i++) {
+		const uint8_t *data;
+		size_t len;
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(priv->elf, (int)i, &ph) || ph.p_type != PT_NOTE)
+			continue;
+		file_range(priv, ph.p_offset, ph.p_filesz, &data, &len);
+		if (data)
+			parse_notes(bin, data, len);
+	}
 }
 
 int gs_elf_load(struct gosym_binary *bin, struct gosym_err *err)
@@ -140,7 +173,10 @@ int gs_elf_load(struct gosym_binary *bin, struct gosym_err *err)
 		return gs_err(err, GOSYM_E_NOT_ELF, "ELF: too many sections");
 	if (shnum == 0) {
 		bin->stripped = true;
-		return load_segments(bin, err);
+		ret = load_segments(bin, err);
+		if (!ret)
+			load_build_id(bin);
+		return ret;
 	}
 	if (elf_getshdrstrndx(priv->elf, &shstrndx))
 		shstrndx = SHN_UNDEF;

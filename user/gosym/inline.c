@@ -23,6 +23,7 @@
  * func/nameOff is a funcnametab offset (1.2 format: from the pclntab start,
  * which gs_pcln_name handles the same way).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,7 +144,7 @@ static bool in_rel32(const uint8_t *code, size_t i)
 	for (size_t j = 1; j <= 3 && j <= i; j++)
 		if (code[i - j] == 0xe8 || code[i - j] == 0xe9)
 			return true;
-	for (size_t j = 2; j <= 4 && j + 0 <= i; j++)
+	for (size_t j = 2; j <= 4 && j <= i; j++)
 		if (code[i - j] == 0x0f && (code[i - j + 1] & 0xf0) == 0x80)
 			return true;
 	return false;
@@ -160,14 +161,15 @@ static uint32_t syscall_flags(const struct gosym_binary *bin, const struct gosym
 		return 0;
 	if (!gs_elf_vaddr(bin, f->entry, (size_t)(f->end - f->entry), &code) || code.len < 2)
 		return 0;
-	p = code.p;
+	/* Search the second byte: 05 is four times rarer than 0f in Go code. */
+	p = code.p + 1;
 	end = code.p + code.len;
-	while (p + 1 < end && (p = memchr(p, 0x0f, (size_t)(end - p - 1)))) {
-		size_t i = (size_t)(p - code.p);
+	while (p < end && (p = memchr(p, 0x05, (size_t)(end - p)))) {
+		size_t i = (size_t)(p - code.p) - 1;	/* offset of the 0f */
 		int32_t sp;
 
 		p++;
-		if (*p != 0x05)
+		if (code.p[i] != 0x0f)
 			continue;
 		if (i >= 2 && code.p[i - 2] == 0x41 && code.p[i - 1] == 0x5c) {
 			/* POPQ R12; SYSCALL */
@@ -269,16 +271,38 @@ static int32_t runs_lookup(const struct runs *r, uint64_t pc)
 	return r->v[lo - 1].val;
 }
 
-/* What one function's tree needs; names memoized per index. */
+/*
+ * What one function's tree needs. Nodes are decoded once each and cached
+ * (name, parent): init functions have thousands of runs over a few nodes.
+ */
+#define NODES_STACK 128
+#define NODE_UNSET INT32_MIN
+
+struct node {
+	const char *name;
+	int32_t parent;
+};
+
 struct tree {
 	const struct gosym_binary *bin;
 	const struct gosym_func *f;
 	struct gs_buf bytes;		/* the tree, up to its section's end */
 	uint32_t size;			/* sizeof(inlinedCall) */
+	uint32_t nnodes;		/* entries that fit in bytes */
 	struct runs runs;
-	const char *names[64];
+	struct node *nodes;		/* cache for indexes <= runs.maxval */
+	uint32_t ncache;
+	struct node stack[NODES_STACK];
 };
 
+static void tree_close(struct tree *t)
+{
+	runs_free(&t->runs);
+	if (t->nodes != t->stack)
+		free(t->nodes);
+}
+
+/* 1: tree ready; 0: no inlining in f; < 0: error. tree_close() always. */
 static int tree_open(struct tree *t, const struct gosym_binary *bin, const struct gosym_func *f)
 {
 	const struct gs_pcln *pc = &((const struct gs_priv *)bin->priv)->pcln;
@@ -286,22 +310,38 @@ static int tree_open(struct tree *t, const struct gosym_binary *bin, const struc
 	uint32_t off;
 	int ret;
 
-	memset(t, 0, sizeof(*t));
+	memset(t, 0, offsetof(struct tree, stack));
 	t->bin = bin;
 	t->f = f;
 	t->size = pc->inl_size;
 	t->runs.v = t->runs.stack;
 	t->runs.cap = RUNS_STACK;
 	t->runs.maxval = -1;
+	t->nodes = t->stack;
 	if (!t->size || !gs_func_funcdata(bin, f, pc->inl_funcdata, &addr) ||
 	    !gs_func_pcdata(bin, f, pc->inl_pcdata, &off))
 		return 0;	/* no inlining here */
 	if (!gs_elf_vaddr(bin, addr, (size_t)INL_MAX_INDEX * t->size, &t->bytes) ||
 	    t->bytes.len < t->size)
 		return GOSYM_E_CORRUPT;
+	t->nnodes = (uint32_t)(t->bytes.len / t->size);
 	ret = gs_pcvalue_walk(bin, f, off, runs_cb, &t->runs);
 	if (ret < 0)
 		return ret;
+	if (t->runs.maxval >= 0) {
+		t->ncache = (uint32_t)t->runs.maxval + 1;
+		if (t->ncache > t->nnodes)
+			return GOSYM_E_CORRUPT;
+		if (t->ncache > NODES_STACK) {
+			t->nodes = malloc(t->ncache * sizeof(*t->nodes));
+			if (!t->nodes) {
+				t->nodes = t->stack;
+				return GOSYM_E_NOMEM;
+			}
+		}
+		for (uint32_t i = 0; i < t->ncache; i++)
+			t->nodes[i].parent = NODE_UNSET;
+	}
 	return 1;
 }
 
@@ -311,8 +351,13 @@ static int tree_node(struct tree *t, int32_t ix, const char **name, int32_t *par
 	const uint8_t *e;
 	int32_t nameoff;
 
-	if (ix < 0 || (uint64_t)ix >= t->bytes.len / t->size)
+	if (ix < 0 || (uint32_t)ix >= t->nnodes)
 		return GOSYM_E_CORRUPT;
+	if ((uint32_t)ix < t->ncache && t->nodes[ix].parent != NODE_UNSET) {
+		*name = t->nodes[ix].name;
+		*parent = t->nodes[ix].parent;
+		return 0;
+	}
 	e = t->bytes.p + (size_t)ix * t->size;
 	if (t->size == 20) {
 		int16_t p16;
@@ -329,37 +374,52 @@ static int tree_node(struct tree *t, int32_t ix, const char **name, int32_t *par
 		*parent = (int32_t)rd32(e);
 		nameoff = (int32_t)rd32(e + 12);
 	}
-	if ((size_t)ix < sizeof(t->names) / sizeof(t->names[0]) && t->names[ix]) {
-		*name = t->names[ix];
-		return 0;
-	}
+	if (*parent < -1)
+		*parent = -1;
 	*name = gs_pcln_name(t->bin, nameoff);
 	if (!*name)
 		return GOSYM_E_CORRUPT;
-	if ((size_t)ix < sizeof(t->names) / sizeof(t->names[0]))
-		t->names[ix] = *name;
+	if ((uint32_t)ix < t->ncache) {
+		t->nodes[ix].name = *name;
+		t->nodes[ix].parent = *parent;
+	}
 	return 0;
 }
 
-/* Chain of inlined names at index ix, innermost first; returns the count. */
+/*
+ * Chain of inlined names at index ix, innermost first; returns the count.
+ * From Go 1.20 the parent is whatever index the table has at entry +
+ * parentPc, and the compiler leaves parentPc 0 when the call site's code was
+ * optimized away (seen in Go 1.27 static init code): the lookup then lands
+ * on the same chain again. The runtime would loop there; the chain is cut
+ * at the first repeated index instead. With explicit parents (before 1.20)
+ * a cycle means a corrupt table.
+ */
 static int tree_chain(struct tree *t, int32_t ix, const char **names, int max)
 {
-	int n = 0;
+	int32_t seen[INL_MAX_DEPTH];
+	int n = 0, depth = 0;
 
-	for (int depth = 0; ix >= 0; depth++) {
+	while (ix >= 0) {
 		const char *name;
 		int32_t parent;
 		int ret;
 
+		for (int i = 0; i < depth; i++) {
+			if (seen[i] != ix)
+				continue;
+			if (t->bin->format != GOSYM_PCLN_GO120)
+				return GOSYM_E_CORRUPT;
+			return n;
+		}
 		if (depth >= INL_MAX_DEPTH)
 			return GOSYM_E_CORRUPT;
+		seen[depth++] = ix;
 		ret = tree_node(t, ix, &name, &parent);
 		if (ret)
 			return ret;
 		if (n < max)
 			names[n++] = name;
-		if (parent == ix)
-			return GOSYM_E_CORRUPT;
 		ix = parent;
 	}
 	return n;
@@ -391,7 +451,7 @@ int gs_inline_walk(const struct gosym_binary *bin, const struct gosym_func *f,
 			ret = cb(ctx, r->start, r->end, names, n);
 	}
 out:
-	runs_free(&t.runs);
+	tree_close(&t);
 	return ret;
 }
 
@@ -418,6 +478,6 @@ int gs_inline_at(const struct gosym_binary *bin, const struct gosym_func *f, uin
 	names[n++] = f->name;
 	ret = n;
 out:
-	runs_free(&t.runs);
+	tree_close(&t);
 	return ret;
 }

@@ -163,7 +163,8 @@ size_t gs_raw_pkg_len(const char *name, bool *synthetic);
 int gs_modules_attribute(struct gosym_binary *bin, const struct gosym_opts *opts,
 			 struct gosym_err *err);
 /* Module of an (unescaped) package path, or GOSYM_MOD_NONE. Also maps
- * "main" to the main module and "vendor/P" to P's module (see modules.c). */
+ * "main" to the main module and "vendor/P" to P's module, and never gives
+ * runtime/... or internal/runtime/... to a module (see modules.c). */
 int32_t gs_module_of_pkg(const struct gosym_binary *bin, const char *pkg);
 /* Module of a function name (escaped, as in the pclntab): the same rules as
  * gs_modules_attribute, without caching. */

@@ -175,8 +175,11 @@ int gs_moduledata_find(struct gosym_binary *bin, struct gosym_err *err)
 		return gs_err(err, GOSYM_E_UNSUPPORTED, "moduledata: pointer size %u",
 			      priv->pcln.ptrsize);
 	c.reltype = priv->machine == EM_X86_64 ? R_X86_64_RELATIVE : R_AARCH64_RELATIVE;
+	/* The dynamic relocations: the biggest RELA section (.rela.dyn or the
+	 * Go linker's .rela, not .rela.plt). */
 	for (size_t i = 0; i < priv->nsecs; i++)
-		if (priv->secs[i].type == SHT_RELA && (priv->secs[i].flags & SHF_ALLOC))
+		if (priv->secs[i].type == SHT_RELA && (priv->secs[i].flags & SHF_ALLOC) &&
+		    (!c.rela || priv->secs[i].data_len > c.rela->data_len))
 			c.rela = &priv->secs[i];
 
 	if (gs_elf_symbol(bin, "runtime.firstmoduledata", &addr) && try_at(&c, addr))

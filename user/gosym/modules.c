@@ -10,7 +10,8 @@
  * resolved once each (a hash table by escaped package text), and most
  * functions hit the previous function's package.
  *
- * Two packages get a module without a path match:
+ * The runtime's packages (runtime/..., internal/runtime/...) never belong to
+ * a module. Two packages get a module without a path match:
  *   "main"      the main package: the main module, when buildinfo names one.
  *   "vendor/P"  the standard library's vendored copies (GOROOT/src/vendor,
  *               e.g. vendor/golang.org/x/net/http2/hpack). Module-mode builds
@@ -122,9 +123,21 @@ static int32_t main_module(const struct gosym_binary *bin)
 	return GOSYM_MOD_NONE;
 }
 
+static bool is_runtime_pkg(const char *pkg, size_t n)
+{
+	return (n >= 7 && !memcmp(pkg, "runtime", 7) && (n == 7 || pkg[7] == '/')) ||
+	       (n >= 16 && !memcmp(pkg, "internal/runtime", 16) && (n == 16 || pkg[16] == '/'));
+}
+
 static int32_t module_of_pkg_n(const struct gosym_binary *bin, const char *pkg, size_t n)
 {
-	int32_t m = longest_prefix(bin, pkg, n);
+	int32_t m;
+
+	/* The runtime runs under every module: a module (e.g. a policy's
+	 * extra_modules entry) never claims it. */
+	if (is_runtime_pkg(pkg, n))
+		return GOSYM_MOD_NONE;
+	m = longest_prefix(bin, pkg, n);
 
 	if (m != GOSYM_MOD_NONE)
 		return m;

@@ -322,6 +322,30 @@ static void detect_nfuncdata_i32(struct gosym_binary *bin)
 	pc->nfuncdata_i32 = true;
 }
 
+/* The pcsp and pcdata offsets of record i point into pctab. */
+static int check_tables(const struct gosym_binary *bin, const struct fn_layout *l, uint32_t i,
+			const uint8_t *rec, uint64_t funcoff, struct gosym_err *err)
+{
+	const struct gs_pcln *pc = &((const struct gs_priv *)bin->priv)->pcln;
+	uint32_t off = rd32(rec + l->pcsp), npcdata = rd32(rec + l->npcdata);
+
+	if (off >= pc->pctab.len)
+		return gs_err(err, GOSYM_E_CORRUPT,
+			      "pclntab: function %u pcsp offset 0x%x outside pctab (size 0x%zx)",
+			      i, off, pc->pctab.len);
+	if (npcdata > (pc->funcdata.len - funcoff - l->hdr) / 4)
+		return gs_err(err, GOSYM_E_CORRUPT,
+			      "pclntab: function %u pcdata count %u runs past the table", i, npcdata);
+	for (uint32_t j = 0; j < npcdata; j++) {
+		off = rd32(rec + l->hdr + (size_t)j * 4);
+		if (off >= pc->pctab.len)
+			return gs_err(err, GOSYM_E_CORRUPT,
+				      "pclntab: function %u pcdata %u offset 0x%x outside pctab (size 0x%zx)",
+				      i, j, off, pc->pctab.len);
+	}
+	return 0;
+}
+
 static int read_funcs(struct gosym_binary *bin, struct gosym_err *err)
 {
 	struct gs_pcln *pc = &((struct gs_priv *)bin->priv)->pcln;
@@ -340,6 +364,7 @@ static int read_funcs(struct gosym_binary *bin, struct gosym_err *err)
 		const uint8_t *rec, *name, *nul;
 		uint64_t recentry;
 		int32_t nameoff;
+		int ret;
 
 		functab_at(bin, i + 1, &next, &nextoff);
 		if (next <= entry)
@@ -368,6 +393,9 @@ static int read_funcs(struct gosym_binary *bin, struct gosym_err *err)
 			return gs_err(err, GOSYM_E_CORRUPT,
 				      "pclntab: function %u name at 0x%x is not terminated", i,
 				      (uint32_t)nameoff);
+		ret = check_tables(bin, &l, i, rec, funcoff, err);
+		if (ret)
+			return ret;
 		f->entry = entry;
 		f->end = next;
 		f->funcoff = (uint32_t)funcoff;
@@ -404,6 +432,10 @@ int gs_pcln_load(struct gosym_binary *bin, struct gosym_err *err)
 	ret = text_start(bin, have_md, err);
 	if (ret)
 		return ret;
+	/* Without moduledata, the FUNCDATA base still has a symbol. */
+	if (bin->format >= GOSYM_PCLN_GO118 && !bin->gofunc &&
+	    (gs_elf_symbol(bin, "go:func.*", &v) || gs_elf_symbol(bin, "go.func.*", &v)))
+		bin->gofunc = v;
 
 	ret = read_funcs(bin, err);
 	if (ret)

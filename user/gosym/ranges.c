@@ -261,7 +261,8 @@ int gs_ranges_build(struct gosym_binary *bin, struct gosym_err *err)
 		goto nomem;
 	b->nsets = 1;	/* set 0: empty */
 
-	for (i = 0; i < bin->nfuncs; i++) {
+	/* No module, no range: skip the inline walks. */
+	for (i = 0; i < bin->nfuncs && bin->nmodules; i++) {
 		const struct gosym_func *f = &bin->funcs[i];
 		int32_t m = f->module;
 

@@ -143,7 +143,8 @@ int gosym_pkg_of(const char *name, char *buf, size_t bufsz)
 	n = (!name || is_synthetic_name(name)) ? 0 : raw_pkg_len(name);
 	if (n >= bufsz)
 		return -1;
-	memcpy(buf, name, n);
+	if (n)
+		memcpy(buf, name, n);
 	buf[n] = '\0';
 	return (int)n;
 }

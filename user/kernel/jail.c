@@ -14,6 +14,16 @@
 #include "jail.skel.h"
 #include "kernel/jail.h"
 
+#include <time.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static int kerr(char *err, size_t errlen, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -67,6 +77,10 @@ static void select_programs(struct bj_kernel *k, const struct bj_kernel_opts *o)
 		const char *variant = strstr(name, "__");
 		int n;
 
+		if (!strcmp(name, "bj_sys_enter")) {
+			bpf_program__set_autoload(prog, o->syscalls);
+			continue;
+		}
 		if (strncmp(sec, "lsm/", 4) != 0)
 			continue;
 		if (!o->lsm || !vmlinux) {
@@ -121,7 +135,11 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, bj_event
 										 : BJ_MAX_DEPTH;
 	select_programs(k, o);
 
+	double t0 = now_ms();
 	ret = jail_bpf__load(k->skel);
+	if (env.verbose)
+		fprintf(stderr, "bpfjail: load %.0f ms\n", now_ms() - t0);
+	t0 = now_ms();
 	if (ret) {
 		ret = ret < 0 ? ret : -errno;
 		if (o->lsm && (ret == -EPERM || ret == -EINVAL || ret == -524 /* ENOTSUPP */))
@@ -140,6 +158,19 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, bj_event
 		ret = ret < 0 ? ret : -errno;
 		kerr(err, errlen, ret, "attaching the BPF programs failed: %s", strerror(-ret));
 		goto fail;
+	}
+	if (env.verbose) {
+		fprintf(stderr, "bpfjail: attach %.0f ms\n", now_ms() - t0);
+		bpf_object__for_each_program(prog, k->skel->obj) {
+			struct bpf_prog_info info = { 0 };
+			__u32 len = sizeof(info);
+
+			if (!bpf_program__autoload(prog) ||
+			    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+				continue;
+			fprintf(stderr, "bpfjail: %-28s %6u insns, %6u verified\n", bpf_program__name(prog),
+				info.xlated_prog_len / 8, info.verified_insns);
+		}
 	}
 	bpf_object__for_each_program(prog, k->skel->obj)
 		if (bpf_program__autoload(prog) && !strncmp(bpf_program__section_name(prog), "lsm/", 4))

@@ -26,6 +26,7 @@ struct bj_kernel {
 
 struct bj_kernel_opts {
 	bool lsm;		/* load + attach the LSM hooks (enforce/audit) */
+	bool syscalls;		/* load + attach tp_btf/sys_enter (kill/audit without LSM) */
 	uint32_t walk_mode;	/* 0: FP walk in a stack copy, 1: bpf_get_stack */
 	uint32_t max_depth;	/* 0: BJ_MAX_DEPTH */
 };

@@ -25,7 +25,7 @@
 
 #define SECURITYFS "/sys/kernel/security"
 
-enum probe_prog { PROG_LSM, PROG_SYS_ENTER, PROG_SEND_SIGNAL };
+enum probe_prog { PROG_ALL = -1, PROG_LSM, PROG_SYS_ENTER, PROG_SEND_SIGNAL };
 
 /* Read a small text file, strip the trailing newline. 0 or -errno. */
 static int read_text(const char *path, char *buf, size_t size)
@@ -68,32 +68,6 @@ static bool list_has(const char *list, const char *word)
 			return true;
 	}
 	return false;
-}
-
-/* Open the skeleton with only one program set to load. */
-static struct probe_bpf *open_one(enum probe_prog which)
-{
-	struct bpf_program *want, *p;
-	struct probe_bpf *s;
-
-	s = probe_bpf__open();
-	if (!s)
-		return NULL;
-	switch (which) {
-	case PROG_LSM:
-		want = s->progs.probe_file_open;
-		break;
-	case PROG_SYS_ENTER:
-		want = s->progs.probe_sys_enter;
-		break;
-	default:
-		want = s->progs.probe_send_signal;
-		break;
-	}
-	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, p == want);
-	s->rodata->target_tgid = (__u32)getpid();
-	return s;
 }
 
 /*
@@ -148,49 +122,50 @@ static void errname(int err, char *buf, size_t size)
 	snprintf(buf, size, "%s: %s", name ? name : "?", strerror(err));
 }
 
-static void probe_lsm(struct probe_result *r)
+/*
+ * Open the skeleton with one program (or all, PROG_ALL) set to load, and the
+ * target filled in. NULL with errno set on failure.
+ */
+static struct probe_bpf *open_one(enum probe_prog which, const struct target *t)
 {
-	struct bpf_link *link = NULL;
-	struct probe_bpf *s = NULL;
-	struct target t = { .fd = -1 };
+	struct bpf_program *want = NULL, *p;
+	struct probe_bpf *s;
+
+	s = probe_bpf__open();
+	if (!s)
+		return NULL;
+	switch (which) {
+	case PROG_LSM:
+		want = s->progs.probe_file_open;
+		break;
+	case PROG_SYS_ENTER:
+		want = s->progs.probe_sys_enter;
+		break;
+	case PROG_SEND_SIGNAL:
+		want = s->progs.probe_send_signal;
+		break;
+	case PROG_ALL:
+		break;
+	}
+	if (want) {
+		bpf_object__for_each_program(p, s->obj)
+			bpf_program__set_autoload(p, p == want);
+	}
+	s->rodata->target_tgid = (__u32)getpid();
+	if (t && t->fd >= 0) {
+		s->rodata->target_ino = t->ino;
+		s->rodata->target_dev = t->kdev;
+	}
+	return s;
+}
+
+/* Attach the loaded lsm/file_open program and see whether it denies. */
+static void exercise_lsm(struct probe_bpf *s, const struct target *t, struct probe_result *r)
+{
+	struct bpf_link *link;
 	char why[128];
+	int open_err, after_err;
 	__u64 denied;
-	int err, open_err, after_err;
-
-	err = target_open(&t);
-	if (err) {
-		errname(-err, why, sizeof(why));
-		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
-			 "could not make a test file (memfd_create: %s)", why);
-		goto cleanup;
-	}
-	err = target_reopen(&t);
-	if (err) {
-		errname(err, why, sizeof(why));
-		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
-			 "could not reopen the test file before attaching (%s; is /proc mounted?)", why);
-		goto cleanup;
-	}
-
-	s = open_one(PROG_LSM);
-	if (!s) {
-		r->lsm_load_err = errno;
-		errname(errno, why, sizeof(why));
-		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
-			 "could not open the probe BPF object (%s)", why);
-		goto cleanup;
-	}
-	s->rodata->target_ino = t.ino;
-	s->rodata->target_dev = t.kdev;
-	err = probe_bpf__load(s);
-	if (err) {
-		r->lsm_load_err = -err;
-		errname(-err, why, sizeof(why));
-		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
-			 "the kernel refused to load a BPF LSM program (%s)", why);
-		goto cleanup;
-	}
-	r->lsm_loads = true;
 
 	link = bpf_program__attach_lsm(s->progs.probe_file_open);
 	if (!link) {
@@ -198,15 +173,14 @@ static void probe_lsm(struct probe_result *r)
 		errname(errno, why, sizeof(why));
 		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
 			 "the BPF LSM program loaded but could not be attached (%s)", why);
-		goto cleanup;
+		return;
 	}
 	r->lsm_attaches = true;
 
-	open_err = target_reopen(&t);
+	open_err = target_reopen(t);
 	denied = s->bss->denied;
 	bpf_link__destroy(link);
-	link = NULL;
-	after_err = target_reopen(&t);
+	after_err = target_reopen(t);
 
 	if (open_err == EPERM && denied > 0) {
 		r->enforce_verified = true;
@@ -220,8 +194,9 @@ static void probe_lsm(struct probe_result *r)
 		}
 	} else if (open_err == 0) {
 		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
-			 "lsm/file_open was attached but open() was allowed (program ran %llu times denying)",
-			 (unsigned long long)denied);
+			 "lsm/file_open was attached but open() was allowed (%s)",
+			 r->lsm_listed ? "the program did not deny it"
+				       : "bpf is not an active LSM on this kernel");
 	} else if (open_err == EPERM) {
 		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
 			 "open() failed with EPERM, but not because of the probe program");
@@ -230,61 +205,116 @@ static void probe_lsm(struct probe_result *r)
 		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
 			 "open() failed with %s instead of EPERM", why);
 	}
-
-cleanup:
-	bpf_link__destroy(link);
-	probe_bpf__destroy(s);
-	if (t.fd >= 0)
-		close(t.fd);
 }
 
-static void probe_tp_btf(struct probe_result *r)
+/* Attach the loaded tp_btf/sys_enter program and see it fire. */
+static void exercise_tp(struct probe_bpf *s, struct probe_result *r)
 {
 	struct bpf_link *link;
-	struct probe_bpf *s;
-	int err;
 
-	s = open_one(PROG_SYS_ENTER);
-	if (!s) {
-		r->tp_load_err = errno;
-		return;
-	}
-	err = probe_bpf__load(s);
-	if (err) {
-		r->tp_load_err = -err;
-		goto cleanup;
-	}
-	r->tp_loads = true;
 	link = bpf_program__attach_trace(s->progs.probe_sys_enter);
 	if (!link) {
 		r->tp_attach_err = errno;
-		goto cleanup;
+		return;
 	}
 	r->tp_attaches = true;
 	for (int i = 0; i < 3; i++)
 		(void)getppid();
 	r->tp_fires = s->bss->sys_enter_hits > 0;
 	bpf_link__destroy(link);
-cleanup:
-	probe_bpf__destroy(s);
 }
 
-static void probe_send_signal(struct probe_result *r)
+static void lsm_load_failed(struct probe_result *r, int err, const char *what)
+{
+	char why[128];
+
+	r->lsm_load_err = err;
+	errname(err, why, sizeof(why));
+	snprintf(r->enforce_detail, sizeof(r->enforce_detail), "%s (%s)", what, why);
+}
+
+/*
+ * Load one program alone (after the all-in-one load failed) and exercise
+ * it. Each load parses the kernel's BTF, which is slow under emulation, so
+ * this is only the fallback.
+ */
+static void probe_one(enum probe_prog which, const struct target *t, struct probe_result *r)
 {
 	struct probe_bpf *s;
 	int err;
 
-	s = open_one(PROG_SEND_SIGNAL);
-	if (!s) {
-		r->sig_load_err = errno;
-		return;
+	s = open_one(which, t);
+	err = s ? probe_bpf__load(s) : -errno;
+	switch (which) {
+	case PROG_LSM:
+		if (!s)
+			lsm_load_failed(r, -err, "could not open the probe BPF object");
+		else if (err)
+			lsm_load_failed(r, -err, "the kernel refused to load a BPF LSM program");
+		else {
+			r->lsm_loads = true;
+			exercise_lsm(s, t, r);
+		}
+		break;
+	case PROG_SYS_ENTER:
+		if (err) {
+			r->tp_load_err = -err;
+		} else {
+			r->tp_loads = true;
+			exercise_tp(s, r);
+		}
+		break;
+	case PROG_SEND_SIGNAL:	/* load only: fire_signal stays 0 */
+		if (err)
+			r->sig_load_err = -err;
+		else
+			r->sig_loads = true;
+		break;
+	default:
+		break;
 	}
-	err = probe_bpf__load(s);	/* load only: fire_signal stays 0 */
-	if (err)
-		r->sig_load_err = -err;
-	else
-		r->sig_loads = true;
 	probe_bpf__destroy(s);
+}
+
+static void probe_programs(struct probe_result *r)
+{
+	struct target t = { .fd = -1 };
+	struct probe_bpf *s;
+	char why[128];
+	int err;
+
+	err = target_open(&t);
+	if (err) {
+		errname(-err, why, sizeof(why));
+		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
+			 "could not make a test file (memfd_create: %s)", why);
+	} else if ((err = target_reopen(&t))) {
+		errname(err, why, sizeof(why));
+		snprintf(r->enforce_detail, sizeof(r->enforce_detail),
+			 "could not reopen the test file before attaching (%s; is /proc mounted?)",
+			 why);
+		close(t.fd);
+		t.fd = -1;
+	}
+
+	/* Fast path: everything in one load (one BTF parse). */
+	s = open_one(PROG_ALL, &t);
+	if (s && t.fd >= 0 && probe_bpf__load(s) == 0) {
+		r->lsm_loads = r->tp_loads = r->sig_loads = true;
+		exercise_lsm(s, &t, r);
+		exercise_tp(s, r);
+		probe_bpf__destroy(s);
+		goto out;
+	}
+	probe_bpf__destroy(s);
+
+	if (t.fd >= 0)
+		probe_one(PROG_LSM, &t, r);
+	probe_one(PROG_SYS_ENTER, NULL, r);
+	probe_one(PROG_SEND_SIGNAL, NULL, r);
+out:
+	if (t.fd >= 0)
+		close(t.fd);
 }
 
 void probe_kernel(struct probe_result *r)
@@ -322,7 +352,5 @@ void probe_kernel(struct probe_result *r)
 	if (read_text("/proc/sys/kernel/perf_event_max_stack", buf, sizeof(buf)) == 0)
 		r->perf_max_stack = strtol(buf, NULL, 10);
 
-	probe_lsm(r);
-	probe_tp_btf(r);
-	probe_send_signal(r);
+	probe_programs(r);
 }

@@ -258,6 +258,9 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 	for (uint32_t g = 0; g < out->ngroups; g++) {
 		out->table.deny[g] = deny_of_group[g];
 		out->table.guarded |= deny_of_group[g];
+		for (uint32_t c = 0; c < BJ_CLASS__COUNT; c++)
+			if (deny_of_group[g] & (1u << c))
+				out->table.lacking[c] |= 1ull << g;
 	}
 	if (path) {
 		struct stat st;

@@ -236,6 +236,11 @@ static int comment_tags(struct gparser *gp, int line, const char *c, size_t n, s
 				continue;
 			if (vn == 8 && memcmp(v, "confined", 8) == 0)
 				t.confined = true;
+			else if (vn == 0)
+				/* gomodjail silently ignores "// gomodjail: confined"; say why instead. */
+				return bj_errf(gp->err, line, 0,
+					       "%s:%d: unknown policy '' in // %s: comment (write %s:confined or %s:unconfined, without a space)",
+					       gp->name, line, tag_ns[i], tag_ns[i], tag_ns[i]);
 			else if (!(vn == 10 && memcmp(v, "unconfined", 10) == 0))
 				return bj_errf(gp->err, line, 0,
 					       "%s:%d: unknown policy '%.*s' in // %s: comment (expected confined or unconfined)",

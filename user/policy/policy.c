@@ -64,8 +64,8 @@ int bj_policy_check(const struct bj_policy *p, struct bj_err *err)
 	const struct bj_ruleset *g = p->gomod, *y = p->yaml;
 
 	if (g && y && g->main_module && y->main_module && strcmp(g->main_module, y->main_module) != 0)
-		return bj_errf(err, y->main_line, 0, "%s: main_module %s differs from %s %s", y->main_where,
-			       y->main_module, g->main_where, g->main_module);
+		return bj_errf(err, y->main_line, 0, "%s:%d: main_module %s differs from the module line of %s (%s at line %d)",
+			       y->name, y->main_line, y->main_module, g->name, g->main_module, g->main_line);
 	return 0;
 }
 

@@ -10,6 +10,8 @@ require (
 	example.com/inl v0.0.1
 	example.com/poisoned v1.0.0
 	example.com/yaml.v3 v1.0.0
+	go.example.com/gomod v0.2.0
+	golang.org/x/net v0.0.1
 )
 
 replace (
@@ -20,4 +22,6 @@ replace (
 	example.com/inl => ../inl
 	example.com/poisoned => ../poisoned
 	example.com/yaml.v3 => ../yaml.v3
+	go.example.com/gomod => ../gomod
+	golang.org/x/net => ../xnet
 )

@@ -40,6 +40,8 @@ import (
 	"example.com/poisoned"
 	"example.com/victim/internal/own"
 	"example.com/yaml.v3"
+	"go.example.com/gomod"
+	"golang.org/x/net/xnettest"
 )
 
 func arg(args []string, i int, def string) string {
@@ -108,6 +110,8 @@ func modules() string {
 	st.Push(foo.Foo("a"))
 	st.Push(foosub.Sub("b"))
 	st.Push(foobar.FooBar("c"))
+	st.Push(gomod.Hello("d"))
+	st.Push(xnettest.Hello("e"))
 	var si generic.Stack[int]
 	si.Push(generic.Sum(l))
 	top, _ := st.Pop()

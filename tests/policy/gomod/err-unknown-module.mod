@@ -1,4 +1,4 @@
-// expect-error: 3: unknown policy 'jailed' in // bpfjail: comment
+// expect-error: 3: unknown policy 'jailed'
 
 // bpfjail:jailed
 module example.com/app

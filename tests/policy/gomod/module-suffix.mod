@@ -1,4 +1,4 @@
-// A default on the module line itself; bpfjail: as the tag; replace ignored.
+// A default on the module line itself; the bpfjail tag; replace is ignored.
 // expect-confined: example.com/a example.com/c golang.org/x/sys
 // expect-unconfined: example.com/b example.com/app
 // expect-warnings: 1

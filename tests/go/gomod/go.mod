@@ -1,0 +1,3 @@
+module go.example.com/gomod
+
+go 1.19
