@@ -64,7 +64,7 @@ vm_apt_update() {
 # current one if needed (see vm_bootable for which image).
 vm_kernel() {
 	local pkg dir tmp deb img rc
-	VM_ERR= VM_KERNEL=
+	VM_ERR='' VM_KERNEL=''
 	if [ -n "${BPFJAIL_VM_KERNEL:-}" ]; then
 		if [ -s "$BPFJAIL_VM_KERNEL" ]; then
 			VM_KERNEL=$BPFJAIL_VM_KERNEL
@@ -283,7 +283,7 @@ vm_pack() {
 # return the job's exit status. Returns 125 with VM_ERR set when the VM
 # itself failed (no qemu, timeout, panic, init error).
 vm_boot() {
-	local kernel=$1 initrd=$2 timeout=$3 rc status tailpid= quiet=quiet mem size
+	local kernel=$1 initrd=$2 timeout=$3 rc status tailpid='' quiet=quiet mem size
 	VM_ERR=
 	# The initramfs is unpacked into guest memory: make room for it.
 	size=$(($(stat -c %s "$initrd") / 1048576))

@@ -5,6 +5,7 @@ independent oracles: `go tool nm`, `go version -m`, `go tool objdump`,
 `go tool buildid` and the ELF section table. Run by tests/host/loader.sh."""
 import bisect
 import os
+import random
 import re
 import sys
 
@@ -232,6 +233,45 @@ def entries_symbolize(path, j, extra_args=()):
     return None
 
 
+def pcs_match_ranges(path, j, n=200, extra_args=()):
+    """At sampled PCs (half of them in functions with an inline tree), --pc's
+    function is the function containing the PC, and the modules of the range
+    containing it are exactly the modules of its frames: the physical
+    function and every inlined one."""
+    rnd = random.Random(1)
+    fs = j["functions"]
+    inl = [f for f in fs if f["inline"]] or fs
+    pcs = []
+    for i in range(n):
+        f = rnd.choice(inl if i % 2 else fs)
+        pcs.append(rnd.randrange(hx(f["entry"]), hx(f["end"])))
+    args = list(extra_args)
+    for pc in pcs:
+        args += ["--pc", hex(pc)]
+    r = inspect(path, *args)
+    if r.rc != 0:
+        return r.brief()
+    entries = [hx(f["entry"]) for f in fs]
+    starts = [hx(x["start"]) for x in j["ranges"]]
+    inlined_seen = 0
+    for pc, p in zip(pcs, r.json["pcs"]):
+        f = fs[bisect.bisect_right(entries, pc) - 1]
+        if p["function"] != f["name"]:
+            return f"pc {pc:#x}: function {p['function']!r}, --functions says {f['name']!r}"
+        want = {p["module"]} | {x["module"] for x in p["inlined"]}
+        want.discard(None)
+        inlined_seen += bool(p["inlined"])
+        k = bisect.bisect_right(starts, pc) - 1
+        rr = j["ranges"][k] if k >= 0 and pc < hx(j["ranges"][k]["end"]) else None
+        got = set(rr["modules"]) if rr else set()
+        if got != want:
+            return (f"pc {pc:#x} in {f['name']} (inlined {[x['function'] for x in p['inlined']]}): "
+                    f"range modules {sorted(got)}, frames' modules {sorted(want)}")
+    if inlined_seen == 0:
+        return f"none of {n} sampled pcs is in inlined code (sampling problem)"
+    return None
+
+
 # ---- Go 1.19 fixtures -------------------------------------------------------
 
 VARIANTS = ["victim", "victim-stripped", "victim-pie", "victim-trimpath"]
@@ -401,6 +441,7 @@ def fixture_variant(v, ref_nm, ref_pcs):
     R.check(f"{t}: ranges sorted, disjoint, merged, inside text", ranges_wellformed, j)
     R.check(f"{t}: ranges cover every module function with its module",
             ranges_cover_module_functions, j)
+    R.check(f"{t}: range modules = modules of the inline chain at 200 pcs", pcs_match_ranges, path, j)
 
     mix, small = pcs
     main_entry = next(hx(f["entry"]) for f in j["functions"] if f["name"] == "main.main")
@@ -525,6 +566,9 @@ def real_tests():
         R.check(f"{name}: ranges cover every module function with its module",
                 ranges_cover_module_functions, j)
         R.check(f"{name}: --pc inside functions", entries_symbolize, path, j)
+        if j["ranges"]:
+            R.check(f"{name}: range modules = modules of the inline chain at 200 pcs",
+                    pcs_match_ranges, path, j)
         bid = run(["go", "tool", "buildid", path]).out.strip() or None
         R.eq(f"{name}: build_id", bid, j["build_id"])
         if has_bi:

@@ -13,13 +13,13 @@
  * The runtime's packages (runtime/..., internal/runtime/...) never belong to
  * a module. Two packages get a module without a path match:
  *   "main"      the main package: the main module, when buildinfo names one.
+ * And one never gets a module:
  *   "vendor/P"  the standard library's vendored copies (GOROOT/src/vendor,
  *               e.g. vendor/golang.org/x/net/http2/hpack). Module-mode builds
  *               never prefix a module's packages with "vendor/", so these are
- *               std code; but they are copies of a module's code, so when
- *               that module is also a dependency of the binary (buildinfo or
- *               extra_modules), P's module claims them, and otherwise they
- *               stay STDLIB.
+ *               std code, called by the standard library (DNS resolver,
+ *               crypto's CPU detection): confining golang.org/x/net must not
+ *               confine net's resolver, so they stay STDLIB.
  * And a name that looks synthetic under the pre-1.20 "go."/"type." rule
  * (symname.c) is still given to a known module whose path covers its raw
  * package, so that no module can hide its code behind such a path.
@@ -137,14 +137,14 @@ static int32_t module_of_pkg_n(const struct gosym_binary *bin, const char *pkg, 
 	 * extra_modules entry) never claims it. */
 	if (is_runtime_pkg(pkg, n))
 		return GOSYM_MOD_NONE;
+	if (n > 7 && !memcmp(pkg, "vendor/", 7))
+		return GOSYM_MOD_NONE;
 	m = longest_prefix(bin, pkg, n);
 
 	if (m != GOSYM_MOD_NONE)
 		return m;
 	if (n == 4 && !memcmp(pkg, "main", 4))
 		return main_module(bin);
-	if (n > 7 && !memcmp(pkg, "vendor/", 7))
-		return longest_prefix(bin, pkg + 7, n - 7);
 	return GOSYM_MOD_NONE;
 }
 
