@@ -43,9 +43,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define ATTR_ATIME (1 << 4)
 #define ATTR_MTIME (1 << 5)
 
-/* Set by userspace before load. */
-const volatile __u32 walk_mode = 0;		/* 0: FP walk in a stack copy, 1: bpf_get_stack */
-const volatile __u32 max_depth = BJ_MAX_DEPTH;	/* <= BJ_MAX_DEPTH */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -68,6 +65,13 @@ struct {
 	__type(value, struct bj_range);
 } ranges SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BJ_MAX_PATHRULES);
+	__type(key, struct bj_pathkey);
+	__type(value, struct bj_pathval);
+} pathrules SEC(".maps");
+
 /*
  * Per-CPU scratch for one decision: the copied stack window, the PCs seen,
  * and the walk's state (kept here, not on the BPF stack, so the bpf_loop
@@ -86,7 +90,7 @@ struct scratch {
 	__u32 in_text;	/* frames inside the Go text */
 	__u32 truncated;
 	__u32 done;
-	__u32 _pad;
+	__u32 seq;	/* bumped by every decision: detects a preempting one */
 };
 
 struct {
@@ -95,11 +99,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} events SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -114,6 +113,35 @@ static __always_inline void stat_inc(__u32 which)
 
 	if (v)
 		(*v)++;
+}
+
+/*
+ * Events: one ring buffer per table, so each consumer (a run, attach or the
+ * agent) reads only its own. No buffer for a table: the event is dropped.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, BJ_MAX_TABLES);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_RINGBUF);
+		__uint(max_entries, BJ_EVENTS_SIZE);
+	});
+} events SEC(".maps");
+
+static __always_inline struct bj_event *event_reserve(__u32 table)
+{
+	void *rb = bpf_map_lookup_elem(&events, &table);
+	struct bj_event *e;
+
+	if (!rb) {
+		stat_inc(BJ_STAT_EVENTS_DROPPED);
+		return NULL;
+	}
+	e = bpf_ringbuf_reserve(rb, sizeof(*e), 0);
+	if (!e)
+		stat_inc(BJ_STAT_EVENTS_DROPPED);
+	return e;
 }
 
 static __always_inline struct scratch *scratch_get(void)
@@ -213,11 +241,12 @@ static long walk_step(__u32 i, void *ctx)
 static long pcs_step(__u32 i, void *ctx)
 {
 	struct scratch *s = scratch_get();
-	__u64 m;
+	__u64 m, idx = i;
 
 	if (!s || i >= BJ_MAX_DEPTH)
 		return 1;
-	m = bj_range_mask(s->table, s->pcs[i & (BJ_MAX_DEPTH - 1)] - s->bias - (i ? 1 : 0));
+	asm volatile("%0 &= 255" : "+r"(idx)); /* BJ_MAX_DEPTH - 1, kept by the verifier */
+	m = bj_range_mask(s->table, s->pcs[idx] - s->bias - (i ? 1 : 0));
 	if (m & BJ_RANGE_IN_TEXT)
 		s->in_text++;
 	s->groups |= m & BJ_RANGE_GROUPS;
@@ -227,12 +256,10 @@ static long pcs_step(__u32 i, void *ctx)
 static __always_inline void emit(struct scratch *s, __u32 tgid, __u32 class, __u32 op, __u32 arg,
 				 __u32 verdict, __u32 reason, __u64 groups)
 {
-	struct bj_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct bj_event *e = event_reserve(s->table);
 
-	if (!e) {
-		stat_inc(BJ_STAT_EVENTS_DROPPED);
+	if (!e)
 		return;
-	}
 	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
@@ -253,11 +280,73 @@ static __always_inline void emit(struct scratch *s, __u32 tgid, __u32 class, __u
 }
 
 /*
+ * Groups granted access `acc` on the object at (dentry, vfsmount) by a path
+ * rule on it or on a directory above it. Climbs d_parent, and from a mount's
+ * root to its mountpoint in the parent mount, like a path walk to "/". By
+ * inode, so no string games (.., //, symlinks) matter. Pointers arrive as
+ * scalars (a global function takes no kernel pointers) and are read with
+ * CO-RE probe reads. Deeper than BJ_PATH_DEPTH: no grant (fail closed).
+ */
+__noinline __u64 bj_path_grants(__u32 table, __u64 dentry, __u64 vfsmnt, __u32 acc)
+{
+	struct dentry *d = (struct dentry *)dentry;
+	struct vfsmount *vm = (struct vfsmount *)vfsmnt;
+	__u64 mnt_off = bpf_core_field_offset(struct mount, mnt), granted = 0;
+	struct mount *m = vm ? (struct mount *)((char *)vm - mnt_off) : NULL;
+	struct bj_pathkey key = { .table = table };
+	__u64 ai = acc;
+
+	if (!d || acc >= BJ_ACC_NONE)
+		return 0;
+	asm volatile("%0 &= 3" : "+r"(ai)); /* a bound the verifier keeps */
+	for (int i = 0; i < BJ_PATH_DEPTH; i++) {
+		struct inode *inode = BPF_CORE_READ(d, d_inode);
+		struct dentry *parent;
+
+		if (inode) {
+			struct bj_pathval *v;
+
+			key.ino = BPF_CORE_READ(inode, i_ino);
+			key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+			v = bpf_map_lookup_elem(&pathrules, &key);
+			if (v)
+				granted |= v->groups[ai];
+		}
+		if (vm && d == BPF_CORE_READ(vm, mnt_root)) {
+			struct mount *pm = BPF_CORE_READ(m, mnt_parent);
+
+			if (!pm || pm == m)
+				break; /* the root of the namespace */
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			m = pm;
+			vm = (struct vfsmount *)((char *)pm + mnt_off);
+			continue;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		if (!parent || parent == d)
+			break;
+		d = parent;
+	}
+	return granted;
+}
+
+static __always_inline __u32 class_access(__u32 class)
+{
+	switch (class) {
+	case BJ_CLASS_IDX_RPATH: return BJ_ACC_R;
+	case BJ_CLASS_IDX_WPATH: return BJ_ACC_W;
+	case BJ_CLASS_IDX_EXEC: return BJ_ACC_X;
+	case BJ_CLASS_IDX_CPATH: return BJ_ACC_C;
+	default: return BJ_ACC_NONE;
+	}
+}
+
+/*
  * The decision for a jailed, active process asking for a guarded class.
  * Global (verified once per program) and scalar-only, so every hook shares
  * one copy. Returns 0 or -EPERM; in kill mode sends SIGKILL and returns 0.
  */
-__noinline int bj_decide(__u32 class, __u32 op, __u32 arg)
+__noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 vfsmnt)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, table, verdict = BJ_ALLOW;
 	__u32 reason = BJ_REASON_CONFINED;
@@ -267,6 +356,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg)
 	struct scratch *s = scratch_get();
 	struct bj_table *t;
 	__u64 lacking, leaf_mask, ip;
+	__u32 seq;
 
 	if (!p || !s)
 		return 0;
@@ -282,6 +372,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg)
 
 	__sync_fetch_and_add(&p->checked, 1);
 	stat_inc(BJ_STAT_DECISIONS);
+	seq = ++s->seq;
 	s->table = table;
 	s->bias = p->bias;
 	s->groups = 0;
@@ -290,7 +381,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg)
 	s->truncated = 0;
 	s->done = 0;
 
-	if (walk_mode == 1) {
+	if (t->walk_mode == 1) {
 		/* Reference: the kernel's own walk (same FP chain, capped at
 		 * kernel.perf_event_max_stack). */
 		long sz = bpf_get_task_stack(task, s->pcs, sizeof(s->pcs), BPF_F_USER_STACK);
@@ -308,7 +399,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg)
 				bpf_probe_read_user(&ra, sizeof(ra), (void *)regs->sp);
 			s->groups |= bj_range_mask(table, ra - s->bias - 1) & BJ_RANGE_GROUPS;
 		}
-		s->truncated = n == 0 || n >= max_depth || n >= 127;
+		s->truncated = n == 0 || n >= t->max_depth || n >= 127;
 		goto verdict;
 	}
 
@@ -339,7 +430,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg)
 			account_pc(s, ra, true);
 	}
 
-	bpf_loop(max_depth, walk_step, NULL, 0);
+	bpf_loop(t->max_depth < BJ_MAX_DEPTH ? t->max_depth : BJ_MAX_DEPTH, walk_step, NULL, 0);
 	if (!s->done)
 		s->truncated = 1;
 
@@ -351,6 +442,15 @@ verdict:
 		asm volatile("%0 &= 31" : "+r"(ci));
 		lacking = s->groups & t->lacking[ci];
 	}
+	/* Path rules can grant what the class list does not. */
+	if (lacking & t->path_groups)
+		lacking &= ~bj_path_grants(table, dentry, vfsmnt, class_access(class));
+	/*
+	 * Another decision on this CPU (we were preempted) reused the scratch
+	 * mid-walk: what we saw is not ours. Unknown, so fail closed.
+	 */
+	if (s->seq != seq)
+		s->truncated = 1;
 	if (lacking) {
 		verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : t->mode == BJ_MODE_KILL ? BJ_KILL : BJ_DENY;
 	} else if (s->truncated || s->in_text == 0) {
@@ -389,14 +489,37 @@ verdict:
  * not jailed. Armed processes (before their exec) and processes inside an
  * exec past the point of no return (their old stack is gone) are not judged.
  */
-static __always_inline int check(void *ctx, __u32 class, __u32 op, __u32 arg)
+static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
+				    const void *vfsmnt)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
 
+	const void *ptrs[2] = { dentry, vfsmnt };
+	__u64 vals[2] = {};
+
 	if (!p || p->state != BJ_PROC_ACTIVE || (p->flags & BJ_PROC_F_IN_EXEC))
 		return 0;
-	return bj_decide(class, op, arg);
+	/* A global function takes scalars, not the hook's trusted pointers:
+	 * copy their values out (the walk reads through them with probe reads). */
+	if (dentry || vfsmnt)
+		bpf_probe_read_kernel(vals, sizeof(vals), ptrs);
+	return bj_decide(class, op, arg, vals[0], vals[1]);
+}
+
+#define check(ctx, class, op, arg) check_at(class, op, arg, NULL, NULL)
+
+/* An operation on a path: rules on it or a directory above may grant it. */
+static __always_inline int check_path(__u32 class, __u32 op, __u32 arg, const struct path *path)
+{
+	return check_at(class, op, arg, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
+}
+
+/* Creating/removing `dentry` in directory `dir`: rules on dir or above. */
+static __always_inline int check_in_dir(__u32 class, __u32 op, __u32 arg, const struct path *dir,
+					struct dentry *dentry)
+{
+	return check_at(class, op, arg, dentry, BPF_CORE_READ(dir, mnt));
 }
 
 static __always_inline __u32 sock_class(int family, int type)
@@ -432,7 +555,8 @@ int BPF_PROG(bj_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	if (ret)
 		return ret;
-	return check(ctx, BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0);
+	return check_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, BPF_CORE_READ(bprm, file, f_path.dentry),
+			BPF_CORE_READ(bprm, file, f_path.mnt));
 }
 
 /* Past the point of no return: the old user stack is gone until the exec
@@ -453,35 +577,40 @@ int BPF_PROG(bj_bprm_committing, struct linux_binprm *bprm)
 SEC("lsm/file_open")
 int BPF_PROG(bj_file_open, struct file *file, int ret)
 {
+	struct dentry *dentry;
+	struct vfsmount *mnt;
 	__u32 mode;
 
 	if (ret)
 		return ret;
 	mode = BPF_CORE_READ(file, f_mode);
+	dentry = BPF_CORE_READ(file, f_path.dentry);
+	mnt = BPF_CORE_READ(file, f_path.mnt);
 	/* execve opens its file first: judge it as exec, not as a read. */
 	if (mode & FMODE_EXEC)
-		return check(ctx, BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0);
+		return check_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, dentry, mnt);
 	if (mode & FMODE_WRITE)
-		return check(ctx, BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode);
-	return check(ctx, BJ_CLASS_IDX_RPATH, BJ_OP_OPEN_READ, mode);
+		return check_at(BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode, dentry, mnt);
+	return check_at(BJ_CLASS_IDX_RPATH, BJ_OP_OPEN_READ, mode, dentry, mnt);
 }
 
 SEC("lsm/inode_getattr")
 int BPF_PROG(bj_inode_getattr, const struct path *path, int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_RPATH, BJ_OP_STAT, 0);
+	return ret ?: check_path(BJ_CLASS_IDX_RPATH, BJ_OP_STAT, 0, path);
 }
 
 SEC("lsm/inode_readlink")
 int BPF_PROG(bj_inode_readlink, struct dentry *dentry, int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_RPATH, BJ_OP_READLINK, 0);
+	/* No vfsmount here: rules above a mount point do not apply (fail closed). */
+	return ret ?: check_at(BJ_CLASS_IDX_RPATH, BJ_OP_READLINK, 0, dentry, NULL);
 }
 
 SEC("lsm/path_truncate")
 int BPF_PROG(bj_path_truncate, const struct path *path, int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_WPATH, BJ_OP_TRUNCATE, 0);
+	return ret ?: check_path(BJ_CLASS_IDX_WPATH, BJ_OP_TRUNCATE, 0, path);
 }
 
 SEC("lsm/path_mknod")
@@ -492,47 +621,51 @@ int BPF_PROG(bj_path_mknod, const struct path *dir, struct dentry *dentry, umode
 		return ret;
 	/* open(O_CREAT) of a new file lands here with S_IFREG. */
 	if ((mode & S_IFMT) == 0 || (mode & S_IFMT) == S_IFREG)
-		return check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_CREATE, mode);
+		return check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_CREATE, mode, dir, dentry);
 	return check(ctx, BJ_CLASS_IDX_DPATH, BJ_OP_MKNOD, mode);
 }
 
 SEC("lsm/path_mkdir")
 int BPF_PROG(bj_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_MKDIR, 0);
+	return ret ?: check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_MKDIR, 0, dir, dentry);
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(bj_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_RMDIR, 0);
+	return ret ?: check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_RMDIR, 0, dir, dentry);
 }
 
 SEC("lsm/path_unlink")
 int BPF_PROG(bj_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_UNLINK, 0);
+	return ret ?: check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_UNLINK, 0, dir, dentry);
 }
 
 SEC("lsm/path_symlink")
 int BPF_PROG(bj_path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name,
 	     int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_SYMLINK, 0);
+	return ret ?: check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_SYMLINK, 0, dir, dentry);
 }
 
 SEC("lsm/path_link")
 int BPF_PROG(bj_path_link, struct dentry *old_dentry, const struct path *new_dir,
 	     struct dentry *new_dentry, int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0);
+	/* Both ends must be allowed: the existing file (same mount) and the new name. */
+	return ret ?: check_at(BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, old_dentry,
+			       BPF_CORE_READ(new_dir, mnt)) ?:
+		      check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, new_dir, new_dentry);
 }
 
 SEC("lsm/path_rename")
 int BPF_PROG(bj_path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
 {
-	return ret ?: check(ctx, BJ_CLASS_IDX_CPATH, BJ_OP_RENAME, 0);
+	return ret ?: check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_RENAME, 0, old_dir, old_dentry) ?:
+		      check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_RENAME, 1, new_dir, new_dentry);
 }
 
 SEC("lsm/path_chmod")
@@ -878,12 +1011,12 @@ int BPF_PROG(bj_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		return 0;
 	}
 	if (p->state == BJ_PROC_ARMED) {
-		struct bj_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		struct bj_event *e;
 
 		bpf_send_signal(SIGKILL);
 		stat_inc(BJ_STAT_KILLED);
+		e = event_reserve(table);
 		if (e) {
-			__builtin_memset(e, 0, sizeof(*e));
 			e->ts = bpf_ktime_get_ns();
 			e->pid = tgid;
 			e->tid = (__u32)bpf_get_current_pid_tgid();
@@ -892,10 +1025,14 @@ int BPF_PROG(bj_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 			e->class = BJ_CLASS_IDX_EXEC;
 			e->verdict = BJ_KILL;
 			e->reason = BJ_REASON_EXEC_MISMATCH;
+			e->npcs = 0;
+			e->truncated = 0;
+			e->_pad = 0;
+			e->arg = 0;
+			e->groups = 0;
+			e->bias = 0;
 			bpf_get_current_comm(e->comm, sizeof(e->comm));
 			bpf_ringbuf_submit(e, 0);
-		} else {
-			stat_inc(BJ_STAT_EVENTS_DROPPED);
 		}
 	}
 	bpf_map_delete_elem(&jails, &tgid);
@@ -943,5 +1080,5 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 	default:
 		return 0;
 	}
-	return bj_decide(class, BJ_OP_SYSCALL, id);
+	return bj_decide(class, BJ_OP_SYSCALL, id, 0, 0);
 }

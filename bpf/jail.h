@@ -24,6 +24,9 @@
 #define BJ_EVENT_PCS 48			/* PCs carried by an event, leaf first */
 #define BJ_STACK_WINDOW 2048		/* bytes of user stack copied in one read */
 #define BJ_MAX_GROUPS 60		/* policy groups: bits 0..59 of a range mask */
+#define BJ_MAX_PATHRULES 4096		/* (table, dev, ino) entries */
+#define BJ_EVENTS_SIZE (256 * 1024)	/* one ring buffer per table */
+#define BJ_PATH_DEPTH 40		/* dentries climbed looking for a rule */
 
 /* Range mask: bits 0..59 = policy groups present here; high bits = flags. */
 #define BJ_RANGE_FRAMELESS (1ull << 63)	/* SP delta 0 at SYSCALL: caller RA at [SP] */
@@ -36,6 +39,27 @@ struct bj_range {
 	__u32 start;
 	__u32 end;	/* exclusive */
 	__u64 mask;
+};
+
+/* Path rules: access letters r, w, x, c grant rpath, wpath, exec, cpath on an
+ * object at or beneath a rule's directory (landlock-like, by inode). */
+enum bj_access_idx {
+	BJ_ACC_R = 0,
+	BJ_ACC_W = 1,
+	BJ_ACC_X = 2,
+	BJ_ACC_C = 3,
+	BJ_ACC_NONE = 4,
+};
+
+struct bj_pathkey {
+	__u32 table;
+	__u32 _pad;
+	__u64 dev;	/* kernel s_dev */
+	__u64 ino;
+};
+
+struct bj_pathval {
+	__u64 groups[4];	/* per access letter: groups granted it here and below */
 };
 
 enum bj_mode {
@@ -65,6 +89,9 @@ struct bj_table {
 	/* Per class: the groups that lack it. The verdict is one AND. */
 	__u64 lacking[32];		/* indexed by class & 31 (BJ_CLASS__COUNT <= 32) */
 	__u32 deny[BJ_MAX_GROUPS];	/* per group: BJ_CLASS_* mask it lacks (for display) */
+	__u64 path_groups;	/* groups that have path rules (pathrules map) */
+	__u32 walk_mode;	/* 0: FP walk in a stack copy, 1: bpf_get_task_stack */
+	__u32 max_depth;	/* frames walked, <= BJ_MAX_DEPTH */
 	__u32 valid;		/* 0 = free slot */
 	__u32 _pad;
 };

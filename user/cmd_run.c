@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpfjail.h"
@@ -75,6 +76,21 @@ static int resolve_prog(const char *prog, char *out, size_t outlen)
 	return EXIT_NOT_FOUND;
 }
 
+/* -v: what each phase costs (the VM runs under TCG, where it matters). */
+static void phase(const char *what)
+{
+	static struct timespec t0;
+	struct timespec t;
+
+	if (!env.verbose)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!t0.tv_sec)
+		t0 = t;
+	fprintf(stderr, "bpfjail: +%.0f ms %s\n",
+		(t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6, what);
+}
+
 static int on_event(void *ctx, const struct bj_event *e)
 {
 	return bj_logger_event(ctx, e);
@@ -99,8 +115,10 @@ int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	struct run_policy rp;
-	struct bj_kernel k = { 0 };
+	struct bj_kernel k = { .fd_jails = -1, .fd_tables = -1, .fd_ranges = -1, .fd_pathrules = -1,
+			       .fd_events = -1, .fd_stats = -1, .fd_rb = -1 };
 	struct bj_kernel_opts ko = { .lsm = true };
+	uint32_t walk_mode = 0;
 	struct bj_logger logger;
 	struct bj_logtable lt;
 	uint32_t mode = BJ_MODE_ENFORCE, on_unknown = BJ_UNKNOWN_DENY, table_id = 0;
@@ -148,9 +166,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'w':
 			if (!strcmp(optarg, "fp"))
-				ko.walk_mode = 0;
+				walk_mode = 0;
 			else if (!strcmp(optarg, "kernel"))
-				ko.walk_mode = 1;
+				walk_mode = 1;
 			else {
 				ret = fail(EXIT_USAGE, "run: --stack-walk must be fp or kernel");
 				goto out;
@@ -177,6 +195,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	phase("start");
 	/* Policy + binary -> table. Any failure here means no enforcement: stop. */
 	ret = run_policy_resolve(&rp, prog, force, mode, on_unknown);
 	if (ret)
@@ -184,7 +203,10 @@ int cmd_run(int argc, char **argv)
 	if (rp.tb.nconfined == 0)
 		warnx_("no module that the policy confines is present in %s: nothing to enforce", prog);
 
-	ret = bj_kernel_open(&k, &ko, on_event, &logger, err, sizeof(err));
+	phase("policy and binary read");
+	rp.tb.table.walk_mode = walk_mode;
+	ret = bj_kernel_open(&k, &ko, err, sizeof(err));
+	phase("programs loaded and attached");
 	if (ret) {
 		ret = fail(ret == -EPERM || strstr(err, "BPF LSM") ? EXIT_KERNEL : EXIT_FAIL, "run: %s", err);
 		goto out;
@@ -196,6 +218,11 @@ int cmd_run(int argc, char **argv)
 	}
 	have_table = true;
 	bj_logger_init(&logger, stderr, json_log);
+	ret = bj_kernel_watch(&k, table_id, on_event, &logger);
+	if (ret) {
+		ret = fail(EXIT_FAIL, "run: event ring buffer: %s", strerror(-ret));
+		goto out;
+	}
 	lt.bin = rp.bin;
 	lt.tb = &rp.tb;
 	lt.exe = prog;
@@ -317,6 +344,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	child = -1;
+	phase("program exited");
 	bj_kernel_consume(&k); /* the last events before exit */
 	if (WIFEXITED(status))
 		ret = WEXITSTATUS(status);
@@ -339,8 +367,8 @@ out:
 		close(sfd);
 	if (have_table)
 		bj_kernel_del_table(&k, table_id);
-	if (k.skel)
-		bj_kernel_close(&k);
+	bj_kernel_close(&k);
 	run_policy_free(&rp);
+	phase("cleaned up");
 	return ret;
 }

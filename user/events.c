@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -154,6 +155,10 @@ static void logfmt_str(FILE *f, const char *key, const char *v)
 	fputc('"', f);
 }
 
+static void logger_text(struct bj_logger *l, FILE *f, const struct bj_event *e,
+			const struct bj_logtable *t, const struct bj_event_where *w, const char *cls,
+			uint32_t suppressed);
+
 int bj_logger_event(struct bj_logger *l, const struct bj_event *e)
 {
 	const struct bj_logtable *t = NULL;
@@ -196,24 +201,42 @@ int bj_logger_event(struct bj_logger *l, const struct bj_event *e)
 		fprintf(l->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
-		char comm[17] = { 0 };
+		/* One write(2) per line, so it never interleaves with the
+		 * program's own output on a shared stderr. */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
 
-		memcpy(comm, e->comm, 16);
-		fprintf(l->out, "level=%s msg=%s op=%s class=%s", e->verdict == BJ_AUDIT ? "INFO" : "WARN",
-			bj_verdict_msg(e->verdict), bj_op_name(e->op), cls ? cls : "?");
-		logfmt_str(l->out, "module", w.module ? w.module : "-");
-		fprintf(l->out, " pid=%u tid=%u", e->pid, e->tid);
-		logfmt_str(l->out, "comm", comm);
-		logfmt_str(l->out, "exe", t && t->exe ? t->exe : "-");
-		logfmt_str(l->out, "func", w.func ? w.func : "-");
-		if (w.func)
-			fprintf(l->out, " pc=0x%llx", (unsigned long long)w.pc);
-		if (e->reason != BJ_REASON_CONFINED)
-			fprintf(l->out, " reason=%s", bj_reason_name(e->reason));
-		if (suppressed)
-			fprintf(l->out, " suppressed=%u", suppressed);
-		fputc('\n', l->out);
+		if (f) {
+			logger_text(l, f, e, t, &w, cls, suppressed);
+			fclose(f);
+			fwrite(buf, 1, len, l->out);
+			free(buf);
+		}
 	}
 	fflush(l->out);
 	return 0;
+}
+
+static void logger_text(struct bj_logger *l, FILE *f, const struct bj_event *e,
+			const struct bj_logtable *t, const struct bj_event_where *w, const char *cls,
+			uint32_t suppressed)
+{
+	char comm[17] = { 0 };
+
+	memcpy(comm, e->comm, 16);
+	fprintf(f, "level=%s msg=%s op=%s class=%s", e->verdict == BJ_AUDIT ? "INFO" : "WARN",
+		bj_verdict_msg(e->verdict), bj_op_name(e->op), cls ? cls : "?");
+	logfmt_str(f, "module", w->module ? w->module : "-");
+	fprintf(f, " pid=%u tid=%u", e->pid, e->tid);
+	logfmt_str(f, "comm", comm);
+	logfmt_str(f, "exe", t && t->exe ? t->exe : "-");
+	logfmt_str(f, "func", w->func ? w->func : "-");
+	if (w->func)
+		fprintf(f, " pc=0x%llx", (unsigned long long)w->pc);
+	if (e->reason != BJ_REASON_CONFINED)
+		fprintf(f, " reason=%s", bj_reason_name(e->reason));
+	if (suppressed)
+		fprintf(f, " suppressed=%u", suppressed);
+	fputc('\n', f);
 }

@@ -108,14 +108,11 @@ int run_policy_resolve(struct run_policy *rp, const char *prog, bool force, uint
 		return fail(EXIT_FAIL, "policy resolution: %s", strerror(-ret));
 	rp->nverdicts = rp->bin->nmodules;
 
-	for (size_t i = 0; i < rp->nverdicts; i++)
-		if (rp->verdicts[i].confined && rp->verdicts[i].npaths)
-			warnx_("%s: path rules are not enforced by this version: treated as not granted "
-			       "(the module gets only its class grants)", rp->verdicts[i].module);
-
 	ret = bj_table_build(rp->bin, rp->verdicts, prog, mode, on_unknown, &rp->tb, err, sizeof(err));
 	if (ret)
 		return fail(ret == -ENOMEM ? EXIT_FAIL : EXIT_NOT_GO, "%s: %s", prog, err);
 	rp->have_tb = true;
+	for (uint32_t i = 0; i < rp->tb.nwarnings; i++)
+		warnx_("%s", rp->tb.warnings[i]);
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bounded libFuzzer run of the Go binary loader (tests/fuzz/loader_fuzz.c,
 # built by `make fuzz-build` with ASan+UBSan), seeded with small Go 1.19
-# fixtures (tests/go/tiny, also shrunk by mkseed.py).
+# fixtures (tests/go/tiny, also shrunk by mkseed.py), with a dictionary of
+# Go table magics and names (loader.dict).
 #
 #   BPFJAIL_FUZZ_SECS   run time in seconds (default 60)
 #
@@ -57,7 +58,8 @@ if [ -d tests/fuzz/regress ] && [ -n "$(ls -A tests/fuzz/regress 2>/dev/null)" ]
 fi
 
 "$FUZZER" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=20 -max_len="$maxlen" \
-	-print_final_stats=1 -artifact_prefix="$CRASHES/" "$work/corpus" >"$work/fuzz.log" 2>&1
+	-dict=tests/fuzz/loader.dict -print_final_stats=1 -artifact_prefix="$CRASHES/" \
+	"$work/corpus" >"$work/fuzz.log" 2>&1
 rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1)
 [ -n "$execs" ] || execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/fuzz.log" | tail -n 1)

@@ -29,8 +29,8 @@ SAN_ENV = {
 SAN_MARKERS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer", "runtime error:")
 
 
-def bj(*args, timeout=300):
-    return run([ASAN_BPFJAIL, *args], timeout=timeout, env=SAN_ENV)
+def bj(*args, timeout=300, wrap=()):
+    return run([*wrap, ASAN_BPFJAIL, *args], timeout=timeout, env=SAN_ENV)
 
 
 def sanitizer_report(r):
@@ -41,12 +41,12 @@ def sanitizer_report(r):
     return None
 
 
-def expect_error(name, path, statuses, args=()):
+def expect_error(name, path, statuses, args=(), wrap=()):
     """inspect PATH must fail with one of statuses, one error line naming path."""
     statuses = set(statuses)
     want = "/".join(str(s) for s in sorted(statuses))
 
-    r = bj("inspect", *args, path)
+    r = bj("inspect", *args, path, wrap=wrap)
     rep = sanitizer_report(r)
     if rep:
         R.notok(f"{name}: exit {want}, one error line", f"sanitizer report: {rep}")
@@ -65,7 +65,7 @@ def expect_error(name, path, statuses, args=()):
         else:
             R.ok(f"{name}: exit {r.rc}, one error line")
 
-    r = bj("-j", "inspect", *args, path)
+    r = bj("-j", "inspect", *args, path, wrap=wrap)
     rep = sanitizer_report(r)
     if rep:
         R.notok(f"{name} (-j): error object", f"sanitizer report: {rep}")
@@ -295,13 +295,22 @@ def main():
         expect_error("ELF identification only (16 bytes)", ident, (3,))
         ls = shutil.which("ls") or "/bin/ls"
         expect_error(f"non-Go ELF ({ls})", os.path.realpath(ls), (4,))
-        if os.geteuid() == 0:
-            R.skip("unreadable file", "running as root: mode 000 files are readable")
-        else:
-            unr = os.path.join(tmp, "unreadable")
-            shutil.copyfile(os.path.join(GO_OUT, "victim-stripped"), unr)
-            os.chmod(unr, 0)
+        # Unreadable: mode 000; root reads anything, so drop to nobody.
+        unr = os.path.join(tmp, "unreadable")
+        with open(unr, "wb") as f:
+            f.write(b"\x7fELF" + b"\0" * 60)
+        os.chmod(unr, 0)
+        os.chmod(tmp, 0o755)
+        if os.geteuid() != 0:
             expect_error("unreadable file", unr, (3,))
+        else:
+            nobody = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+            probe = bj("--version", wrap=nobody) if shutil.which("setpriv") else None
+            if probe is not None and probe.rc == 0:
+                expect_error("unreadable file (as nobody)", unr, (3,), wrap=nobody)
+            else:
+                R.skip("unreadable file", "running as root, and user nobody cannot run "
+                       f"{ASAN_BPFJAIL} (or no setpriv)")
 
         b = run(["bash", os.path.join(ROOT, "tests", "go", "build.sh")], timeout=600)
         if b.rc != 0:

@@ -7,7 +7,9 @@ import bisect
 import os
 import random
 import re
+import struct
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from lib import (BPFJAIL, CACHE, GO_OUT, ROOT, Report, elf_sections, expected_module,  # noqa: E402
@@ -274,7 +276,7 @@ def pcs_match_ranges(path, j, n=200, extra_args=()):
 
 # ---- Go 1.19 fixtures -------------------------------------------------------
 
-VARIANTS = ["victim", "victim-stripped", "victim-pie", "victim-trimpath"]
+VARIANTS = ["victim", "victim-stripped", "victim-pie", "victim-trimpath", "victim-extlink"]
 
 # name prefixes -> module, package (None: not checked), minimum count
 FIXTURE_MODULES = [
@@ -334,6 +336,7 @@ def fixture_tests(ref_nm, ref_pcs):
         except Exception as e:  # noqa: BLE001 - an oracle failed: report, go on
             R.notok(f"{v}: test oracles", f"{type(e).__name__}: {e}")
     extra_module_test()
+    scan_tests()
 
 
 def fixture_variant(v, ref_nm, ref_pcs):
@@ -487,6 +490,51 @@ def fixture_variant(v, ref_nm, ref_pcs):
         return None
     R.check(f"{t}: --pc at an entry (no inlining) and outside text", plain_pcs)
 
+
+
+def scan_tests():
+    """Section headers renamed or gone (sstrip, packers): the loader finds the
+    pclntab and buildinfo by scanning, with the same result."""
+    def rename(d):
+        for old, new in ((b".gopclntab\0", b".renamed__\0"), (b".data.rel.ro.gopclntab\0", b".data.rel.ro.renamed__\0"),
+                         (b".go.buildinfo\0", b".renamed_bi__\0")):
+            i = d.find(old)
+            if i >= 0:
+                d[i:i + len(old)] = new
+        return d
+
+    def no_shdrs(d):
+        struct.pack_into("<Q", d, 0x28, 0)           # e_shoff
+        struct.pack_into("<HHH", d, 0x3A, 64, 0, 0)  # e_shentsize, e_shnum, e_shstrndx
+        return d
+
+    ignore = ("file", "pclntab", "stripped")
+    with tempfile.TemporaryDirectory(prefix="bpfjail-loader.") as tmp:
+        for v in ("victim-stripped", "victim-pie"):
+            src = os.path.join(GO_OUT, v)
+            base = inspect(src, "--functions", "--ranges")
+            if base.rc != 0:
+                R.notok(f"{v}: scan tests", base.brief())
+                continue
+            for label, fn in (("section names renamed", rename), ("no section headers", no_shdrs)):
+                with open(src, "rb") as f:
+                    d = fn(bytearray(f.read()))
+                p = os.path.join(tmp, f"{v}-{label.replace(' ', '-')}")
+                with open(p, "wb") as f:
+                    f.write(d)
+
+                def same():
+                    r = inspect(p, "--functions", "--ranges")
+                    if r.rc != 0:
+                        return r.brief()
+                    a, b = r.json, base.json
+                    if a["pclntab"]["section"] != "(scan)":
+                        return f"pclntab section {a['pclntab']['section']!r}, expected '(scan)'"
+                    if (a["pclntab"]["address"], a["pclntab"]["magic"]) != (b["pclntab"]["address"], b["pclntab"]["magic"]):
+                        return f"pclntab {a['pclntab']} vs {b['pclntab']}"
+                    diff = [k for k in set(a) | set(b) if k not in ignore and a.get(k) != b.get(k)]
+                    return f"differs from the original in {sorted(diff)}" if diff else None
+                R.check(f"{v}: {label}: found by scan, same result", same)
 
 
 def extra_module_test():

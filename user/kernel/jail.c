@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -14,15 +23,9 @@
 #include "jail.skel.h"
 #include "kernel/jail.h"
 
-#include <time.h>
+#define LOCK_FILE "/run/bpfjail.lock"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+static const char *const map_names[] = { "jails", "tables", "ranges", "pathrules", "events", "stats" };
 
 static int kerr(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -36,13 +39,63 @@ static int kerr(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (level == LIBBPF_DEBUG && env.verbose < 2)
-		return 0;
-	if (!env.verbose)
+	if (!env.verbose || (level == LIBBPF_DEBUG && env.verbose < 2))
 		return 0;
 	return vfprintf(stderr, fmt, args);
+}
+
+/* bpffs at /sys/fs/bpf (mounted if absent: many distributions do not). */
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	mkdir("/sys/fs/bpf", 0700);
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+/* The pin directory is named after the BPF object, so an upgraded bpfjail
+ * never mixes its programs with an older layout of the maps. */
+static void pin_dir(char *buf, size_t len)
+{
+	size_t sz;
+	const unsigned char *obj = jail_bpf__elf_bytes(&sz);
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < sz; i++)
+		h = (h ^ obj[i]) * 1099511628211ull;
+	snprintf(buf, len, BJ_PIN_ROOT "/%016llx", (unsigned long long)h);
+}
+
+static int mkdirs(const char *dir)
+{
+	char tmp[256];
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 /* Number of arguments of LSM hook `hook` in the running kernel, or -1. */
@@ -61,45 +114,369 @@ static int hook_nargs(const struct btf *vmlinux, const char *hook)
 	return t ? btf_vlen(t) : -1;
 }
 
-/*
- * LSM programs: keep those whose hook exists, and of the variants written for
- * hooks whose signature changed (names ending in __N), the one with N args.
- * Everything else (tracepoints) is always loaded.
- */
-static void select_programs(struct bj_kernel *k, const struct bj_kernel_opts *o)
+static bool link_pinned(const struct bj_kernel *k, const char *prog)
 {
-	struct btf *vmlinux = o->lsm ? btf__load_vmlinux_btf() : NULL;
-	struct bpf_program *prog;
+	char path[256];
 
-	bpf_object__for_each_program(prog, k->skel->obj) {
+	snprintf(path, sizeof(path), "%s/links/%s", k->dir, prog);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * Which programs to load now: those the options need that are not pinned
+ * yet. LSM programs only where the kernel has the hook, and of the variants
+ * for hooks whose signature changed (names ending in __N), the one with N
+ * arguments. Returns the number to load.
+ */
+static int select_programs(struct bj_kernel *k, struct jail_bpf *skel, const struct bj_kernel_opts *o)
+{
+	struct btf *vmlinux = NULL;
+	struct bpf_program *prog;
+	int n = 0;
+
+	if (o->lsm)
+		vmlinux = btf__load_vmlinux_btf();
+	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
 		const char *name = bpf_program__name(prog);
 		const char *variant = strstr(name, "__");
-		int n;
+		bool want;
 
-		if (!strcmp(name, "bj_sys_enter")) {
-			bpf_program__set_autoload(prog, o->syscalls);
-			continue;
-		}
-		if (strncmp(sec, "lsm/", 4) != 0)
-			continue;
-		if (!o->lsm || !vmlinux) {
-			bpf_program__set_autoload(prog, false);
-			continue;
-		}
-		n = hook_nargs(vmlinux, sec + 4);
-		if (n < 0 || (variant && atoi(variant + 2) != n)) {
-			bpf_program__set_autoload(prog, false);
-			if (n < 0) {
+		if (!strncmp(sec, "lsm/", 4)) {
+			int nargs = vmlinux ? hook_nargs(vmlinux, sec + 4) : -1;
+
+			want = o->lsm && nargs >= 0 && (!variant || atoi(variant + 2) == nargs);
+			if (o->lsm && nargs < 0 && vmlinux) {
 				size_t len = strlen(k->skipped);
 
-				snprintf(k->skipped + len, sizeof(k->skipped) - len, "%s%s",
-					 len ? "," : "", sec + 4);
+				snprintf(k->skipped + len, sizeof(k->skipped) - len, "%s%s", len ? "," : "",
+					 sec + 4);
 				k->nskipped++;
 			}
+		} else if (!strcmp(name, "bj_sys_enter")) {
+			want = o->syscalls;
+		} else {
+			want = true; /* lifecycle tracepoints: always */
 		}
+		if (want && link_pinned(k, name))
+			want = false;
+		bpf_program__set_autoload(prog, want);
+		n += want;
 	}
 	btf__free(vmlinux);
+	return n;
+}
+
+static int open_pinned_maps(struct bj_kernel *k)
+{
+	int *fds[] = { &k->fd_jails, &k->fd_tables, &k->fd_ranges, &k->fd_pathrules, &k->fd_events,
+		       &k->fd_stats };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/maps/%s", k->dir, map_names[i]);
+		*fds[i] = bpf_obj_get(path);
+		if (*fds[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Load what select_programs chose into the (pinned or new) maps; pin all. */
+static int load_and_pin(struct bj_kernel *k, const struct bj_kernel_opts *o, bool maps_exist,
+			char *err, size_t errlen)
+{
+	struct jail_bpf *skel;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	char path[256];
+	double t0;
+	int ret, n;
+
+	/* The common case: everything needed is attached already. */
+	if (maps_exist && link_pinned(k, "bj_fork") && link_pinned(k, "bj_exec") &&
+	    link_pinned(k, "bj_exit") && (!o->lsm || link_pinned(k, "bj_file_open")) &&
+	    (!o->syscalls || link_pinned(k, "bj_sys_enter")))
+		return 0;
+	skel = jail_bpf__open();
+	if (!skel)
+		return kerr(err, errlen, -errno, "cannot open the BPF object: %s", strerror(errno));
+	n = select_programs(k, skel, o);
+	if (n == 0 && maps_exist) {
+		jail_bpf__destroy(skel);
+		return 0;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		const char *name = bpf_map__name(map);
+
+		if (strchr(name, '.'))
+			continue; /* .rodata/.bss: none used, but never pinned */
+		snprintf(path, sizeof(path), "%s/maps/%s", k->dir, name);
+		if (maps_exist) {
+			int fd = bpf_obj_get(path);
+
+			if (fd < 0 || bpf_map__reuse_fd(map, fd)) {
+				ret = -errno;
+				if (fd >= 0)
+					close(fd);
+				kerr(err, errlen, ret, "reusing pinned map %s: %s", path, strerror(-ret));
+				goto out;
+			}
+			close(fd);
+		}
+	}
+
+	t0 = now_ms();
+	ret = jail_bpf__load(skel);
+	if (env.verbose)
+		fprintf(stderr, "bpfjail: loaded %d programs in %.0f ms\n", n, now_ms() - t0);
+	if (ret) {
+		ret = ret < 0 ? ret : -errno;
+		if (o->lsm && (ret == -EPERM || ret == -524 /* ENOTSUPP */))
+			kerr(err, errlen, ret,
+			     "BPF LSM is not usable on this kernel: loading the LSM programs failed (%s); "
+			     "'bpfjail probe' shows what is available", strerror(-ret));
+		else
+			kerr(err, errlen, ret, "loading the BPF programs failed: %s (-v -v shows the verifier log)",
+			     strerror(-ret));
+		goto out;
+	}
+
+	if (!maps_exist) {
+		ret = mkdirs(k->dir);
+		if (!ret) {
+			snprintf(path, sizeof(path), "%s/maps", k->dir);
+			ret = mkdirs(path);
+		}
+		bpf_object__for_each_map(map, skel->obj) {
+			if (ret || strchr(bpf_map__name(map), '.'))
+				continue;
+			snprintf(path, sizeof(path), "%s/maps/%s", k->dir, bpf_map__name(map));
+			if (bpf_map__pin(map, path))
+				ret = -errno;
+		}
+		if (ret) {
+			kerr(err, errlen, ret, "pinning maps under %s: %s", k->dir, strerror(-ret));
+			goto out;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/links", k->dir);
+	ret = mkdirs(path);
+	if (ret) {
+		kerr(err, errlen, ret, "%s: %s", path, strerror(-ret));
+		goto out;
+	}
+	t0 = now_ms();
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			ret = -errno;
+			kerr(err, errlen, ret, "attaching %s: %s", bpf_program__section_name(prog),
+			     strerror(-ret));
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/links/%s", k->dir, bpf_program__name(prog));
+		ret = bpf_link__pin(link, path);
+		bpf_link__destroy(link); /* the pin keeps it attached */
+		if (ret) {
+			kerr(err, errlen, ret, "pinning %s: %s", path, strerror(-ret));
+			goto out;
+		}
+	}
+	if (env.verbose)
+		fprintf(stderr, "bpfjail: attached and pinned in %.0f ms\n", now_ms() - t0);
+	k->loaded_now = true;
+	ret = 0;
+out:
+	jail_bpf__destroy(skel);
+	return ret;
+}
+
+int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *err, size_t errlen)
+{
+	struct stat st;
+	char path[256];
+	int lock = -1, ret;
+
+	memset(k, 0, sizeof(*k));
+	k->fd_jails = k->fd_tables = k->fd_ranges = k->fd_pathrules = k->fd_events = k->fd_stats = -1;
+	k->fd_rb = -1;
+	libbpf_set_print(libbpf_print);
+
+	ret = ensure_bpffs();
+	if (ret)
+		return kerr(err, errlen, ret, "cannot mount bpffs at /sys/fs/bpf: %s", strerror(-ret));
+	pin_dir(k->dir, sizeof(k->dir));
+
+	/* One loader at a time: two first invocations must not both load. */
+	mkdir("/run", 0755);
+	lock = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX)) {
+		ret = -errno;
+		kerr(err, errlen, ret, "%s: %s", LOCK_FILE, strerror(-ret));
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/maps/jails", k->dir);
+	ret = load_and_pin(k, o, stat(path, &st) == 0, err, errlen);
+	if (ret)
+		goto fail;
+	ret = open_pinned_maps(k);
+	if (ret) {
+		kerr(err, errlen, ret, "opening pinned maps in %s: %s", k->dir, strerror(-ret));
+		goto fail;
+	}
+	/* What is attached now, whoever attached it. */
+	k->syscalls = link_pinned(k, "bj_sys_enter");
+	k->lsm = link_pinned(k, "bj_file_open");
+	{
+		DIR *d;
+		struct dirent *de;
+
+		snprintf(path, sizeof(path), "%s/links", k->dir);
+		d = opendir(path);
+		while (d && (de = readdir(d)))
+			if (!strncmp(de->d_name, "bj_", 3) && strcmp(de->d_name, "bj_fork") &&
+			    strcmp(de->d_name, "bj_exec") && strcmp(de->d_name, "bj_exit") &&
+			    strcmp(de->d_name, "bj_sys_enter"))
+				k->nhooks++;
+		if (d)
+			closedir(d);
+	}
+	if (o->lsm && !k->lsm) {
+		ret = kerr(err, errlen, -EPERM, "BPF LSM hooks are not attached");
+		goto fail;
+	}
+	close(lock);
+	return 0;
+fail:
+	if (lock >= 0)
+		close(lock);
+	bj_kernel_close(k);
+	return ret;
+}
+
+void bj_kernel_close(struct bj_kernel *k)
+{
+	int *fds[] = { &k->fd_jails, &k->fd_tables, &k->fd_ranges, &k->fd_pathrules, &k->fd_events,
+		       &k->fd_stats, &k->fd_rb };
+
+	ring_buffer__free(k->rb);
+	k->rb = NULL;
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* Find a free table slot and a gap of n range slots among the live tables. */
+int bj_kernel_add_table(struct bj_kernel *k, const struct bj_tablebuild *tb, uint32_t *id,
+			char *err, size_t errlen)
+{
+	static struct { uint32_t off, cnt; } used[BJ_MAX_TABLES];
+	uint32_t nused = 0, slot = UINT32_MAX, off = 0, n = tb->nranges;
+	struct bj_table t;
+
+	for (uint32_t i = 0; i < BJ_MAX_TABLES; i++) {
+		if (bpf_map_lookup_elem(k->fd_tables, &i, &t))
+			return kerr(err, errlen, -errno, "reading table %u: %s", i, strerror(errno));
+		if (!t.valid) {
+			if (slot == UINT32_MAX)
+				slot = i;
+			continue;
+		}
+		used[nused].off = t.range_off;
+		used[nused].cnt = t.range_cnt;
+		nused++;
+	}
+	if (slot == UINT32_MAX)
+		return kerr(err, errlen, -ENOSPC, "all %d table slots are in use", BJ_MAX_TABLES);
+	/* First fit: sort the used slices by offset, take the first gap. */
+	for (uint32_t i = 1; i < nused; i++)
+		for (uint32_t j = i; j > 0 && used[j - 1].off > used[j].off; j--) {
+			typeof(used[0]) tmp = used[j];
+
+			used[j] = used[j - 1];
+			used[j - 1] = tmp;
+		}
+	for (uint32_t i = 0; i < nused; i++) {
+		if (used[i].off >= off + n)
+			break;
+		if (used[i].off + used[i].cnt > off)
+			off = used[i].off + used[i].cnt;
+	}
+	if ((uint64_t)off + n > BJ_MAX_RANGES)
+		return kerr(err, errlen, -ENOSPC, "the range map is full (%u slots, %u needed)",
+			    BJ_MAX_RANGES, n);
+
+	if (n) {
+		/* One syscall for all ranges where the kernel supports batches. */
+		uint32_t *keys = malloc(n * sizeof(*keys));
+		uint32_t count = n;
+		int ret = -ENOMEM;
+
+		if (keys) {
+			for (uint32_t i = 0; i < n; i++)
+				keys[i] = off + i;
+			ret = bpf_map_update_batch(k->fd_ranges, keys, tb->ranges, &count, NULL);
+			if (ret) {
+				ret = 0;
+				for (uint32_t i = 0; i < n && !ret; i++)
+					if (bpf_map_update_elem(k->fd_ranges, &keys[i], &tb->ranges[i], BPF_ANY))
+						ret = -errno;
+			}
+			free(keys);
+		}
+		if (ret)
+			return kerr(err, errlen, ret, "writing ranges: %s", strerror(-ret));
+	}
+	for (uint32_t i = 0; i < tb->npaths; i++) {
+		struct bj_pathkey key = { .table = slot, .dev = tb->paths[i].dev, .ino = tb->paths[i].ino };
+
+		if (bpf_map_update_elem(k->fd_pathrules, &key, &tb->paths[i].val, BPF_ANY))
+			return kerr(err, errlen, -errno, "writing path rules: %s", strerror(errno));
+	}
+	t = tb->table;
+	t.range_off = off;
+	t.range_cnt = n;
+	t.valid = 1;
+	if (bpf_map_update_elem(k->fd_tables, &slot, &t, BPF_ANY))
+		return kerr(err, errlen, -errno, "writing table: %s", strerror(errno));
+	*id = slot;
+	return 0;
+}
+
+int bj_kernel_get_table(struct bj_kernel *k, uint32_t id, struct bj_table *out)
+{
+	if (bpf_map_lookup_elem(k->fd_tables, &id, out))
+		return -errno;
+	return out->valid ? 0 : -ENOENT;
+}
+
+int bj_kernel_del_table(struct bj_kernel *k, uint32_t id)
+{
+	struct bj_pathkey key, next, *prev = NULL;
+	struct bj_table t = { 0 };
+
+	if (bpf_map_update_elem(k->fd_tables, &id, &t, BPF_ANY))
+		return -errno;
+	bpf_map_delete_elem(k->fd_events, &id);
+	/* Its path rules; after deleting the current key, restart the walk. */
+	while (bpf_map_get_next_key(k->fd_pathrules, prev, &next) == 0) {
+		if (next.table == id) {
+			bpf_map_delete_elem(k->fd_pathrules, &next);
+			prev = NULL;
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
+	return 0;
 }
 
 struct rbctx {
@@ -118,150 +495,40 @@ static int rb_cb(void *ctx, void *data, size_t size)
 	return c->fn(c->ctx, data);
 }
 
-int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, bj_event_fn fn,
-		   void *fnctx, char *err, size_t errlen)
+int bj_kernel_watch(struct bj_kernel *k, uint32_t table, bj_event_fn fn, void *ctx)
 {
-	struct bpf_program *prog;
-	int ret;
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "bj_events", 0, 0, BJ_EVENTS_SIZE, NULL);
 
-	memset(k, 0, sizeof(*k));
-	libbpf_set_print(libbpf_print);
-
-	k->skel = jail_bpf__open();
-	if (!k->skel)
-		return kerr(err, errlen, -errno, "cannot open the BPF object: %s", strerror(errno));
-	k->skel->rodata->walk_mode = o->walk_mode;
-	k->skel->rodata->max_depth = o->max_depth && o->max_depth <= BJ_MAX_DEPTH ? o->max_depth
-										 : BJ_MAX_DEPTH;
-	select_programs(k, o);
-
-	double t0 = now_ms();
-	ret = jail_bpf__load(k->skel);
-	if (env.verbose)
-		fprintf(stderr, "bpfjail: load %.0f ms\n", now_ms() - t0);
-	t0 = now_ms();
-	if (ret) {
-		ret = ret < 0 ? ret : -errno;
-		if (o->lsm && (ret == -EPERM || ret == -EINVAL || ret == -524 /* ENOTSUPP */))
-			kerr(err, errlen, ret,
-			     "BPF LSM is not usable on this kernel: loading the LSM programs failed (%s); "
-			     "'bpfjail probe' shows what is available", strerror(-ret));
-		else
-			kerr(err, errlen, ret, "loading the BPF programs failed: %s (run with -v for the verifier log)",
-			     strerror(-ret));
-		goto fail;
-	}
-
-	/* Attaches every loaded program (skips those select_programs turned off). */
-	ret = jail_bpf__attach(k->skel);
-	if (ret) {
-		ret = ret < 0 ? ret : -errno;
-		kerr(err, errlen, ret, "attaching the BPF programs failed: %s", strerror(-ret));
-		goto fail;
-	}
-	if (env.verbose) {
-		fprintf(stderr, "bpfjail: attach %.0f ms\n", now_ms() - t0);
-		bpf_object__for_each_program(prog, k->skel->obj) {
-			struct bpf_prog_info info = { 0 };
-			__u32 len = sizeof(info);
-
-			if (!bpf_program__autoload(prog) ||
-			    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-				continue;
-			fprintf(stderr, "bpfjail: %-28s %6u insns, %6u verified\n", bpf_program__name(prog),
-				info.xlated_prog_len / 8, info.verified_insns);
-		}
-	}
-	bpf_object__for_each_program(prog, k->skel->obj)
-		if (bpf_program__autoload(prog) && !strncmp(bpf_program__section_name(prog), "lsm/", 4))
-			k->nhooks++;
-	k->lsm = o->lsm;
-
-	rb_ctx.fn = fn;
-	rb_ctx.ctx = fnctx;
-	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), rb_cb, &rb_ctx, NULL);
-	if (!k->rb) {
-		ret = -errno;
-		kerr(err, errlen, ret, "ring buffer: %s", strerror(-ret));
-		goto fail;
-	}
-	return 0;
-fail:
-	bj_kernel_close(k);
-	return ret;
-}
-
-void bj_kernel_close(struct bj_kernel *k)
-{
-	ring_buffer__free(k->rb);
-	jail_bpf__destroy(k->skel);
-	k->rb = NULL;
-	k->skel = NULL;
-}
-
-/* Find a free table slot and a gap of n range slots among the live tables. */
-int bj_kernel_add_table(struct bj_kernel *k, const struct bj_tablebuild *tb, uint32_t *id,
-			char *err, size_t errlen)
-{
-	int tfd = bpf_map__fd(k->skel->maps.tables), rfd = bpf_map__fd(k->skel->maps.ranges);
-	struct { uint32_t off, cnt; } used[BJ_MAX_TABLES];
-	uint32_t nused = 0, slot = UINT32_MAX, off = 0, n = tb->nranges;
-	struct bj_table t;
-
-	for (uint32_t i = 0; i < BJ_MAX_TABLES; i++) {
-		if (bpf_map_lookup_elem(tfd, &i, &t))
-			return kerr(err, errlen, -errno, "reading table %u: %s", i, strerror(errno));
-		if (!t.valid) {
-			if (slot == UINT32_MAX)
-				slot = i;
-			continue;
-		}
-		used[nused].off = t.range_off;
-		used[nused].cnt = t.range_cnt;
-		nused++;
-	}
-	if (slot == UINT32_MAX)
-		return kerr(err, errlen, -ENOSPC, "all %d table slots are in use", BJ_MAX_TABLES);
-	/* First fit: sort the used slices by offset, take the first gap. */
-	for (uint32_t i = 1; i < nused; i++)
-		for (uint32_t j = i; j > 0 && used[j - 1].off > used[j].off; j--) {
-			typeof(used[0]) tmp = used[j];
-			used[j] = used[j - 1];
-			used[j - 1] = tmp;
-		}
-	for (uint32_t i = 0; i < nused; i++) {
-		if (used[i].off >= off + n)
-			break;
-		if (used[i].off + used[i].cnt > off)
-			off = used[i].off + used[i].cnt;
-	}
-	if ((uint64_t)off + n > BJ_MAX_RANGES)
-		return kerr(err, errlen, -ENOSPC, "the range map is full (%u slots, %u needed)",
-			    BJ_MAX_RANGES, n);
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t key = off + i;
-
-		if (bpf_map_update_elem(rfd, &key, &tb->ranges[i], BPF_ANY))
-			return kerr(err, errlen, -errno, "writing ranges: %s", strerror(errno));
-	}
-	t = tb->table;
-	t.range_off = off;
-	t.range_cnt = n;
-	t.valid = 1;
-	if (bpf_map_update_elem(tfd, &slot, &t, BPF_ANY))
-		return kerr(err, errlen, -errno, "writing table: %s", strerror(errno));
-	*id = slot;
-	return 0;
-}
-
-int bj_kernel_del_table(struct bj_kernel *k, uint32_t id)
-{
-	struct bj_table t = { 0 };
-
-	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.tables), &id, &t, BPF_ANY))
+	if (fd < 0)
 		return -errno;
+	if (bpf_map_update_elem(k->fd_events, &table, &fd, BPF_ANY)) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	rb_ctx.fn = fn;
+	rb_ctx.ctx = ctx;
+	k->rb = ring_buffer__new(fd, rb_cb, &rb_ctx, NULL);
+	if (!k->rb) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	k->fd_rb = fd;
+	k->rb_table = table;
 	return 0;
+}
+
+int bj_kernel_events_fd(struct bj_kernel *k)
+{
+	return k->rb ? ring_buffer__epoll_fd(k->rb) : -1;
+}
+
+int bj_kernel_consume(struct bj_kernel *k)
+{
+	return k->rb ? ring_buffer__consume(k->rb) : 0;
 }
 
 int bj_kernel_jail(struct bj_kernel *k, pid_t pid, uint32_t table, uint32_t state, uint64_t bias)
@@ -269,7 +536,7 @@ int bj_kernel_jail(struct bj_kernel *k, pid_t pid, uint32_t table, uint32_t stat
 	struct bj_proc p = { .table = table, .state = state, .bias = bias };
 	uint32_t key = pid;
 
-	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.jails), &key, &p, BPF_NOEXIST))
+	if (bpf_map_update_elem(k->fd_jails, &key, &p, BPF_NOEXIST))
 		return -errno;
 	return 0;
 }
@@ -278,7 +545,7 @@ int bj_kernel_unjail(struct bj_kernel *k, pid_t pid)
 {
 	uint32_t key = pid;
 
-	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.jails), &key))
+	if (bpf_map_delete_elem(k->fd_jails, &key))
 		return -errno;
 	return 0;
 }
@@ -287,14 +554,26 @@ int bj_kernel_proc(struct bj_kernel *k, pid_t pid, struct bj_proc *out)
 {
 	uint32_t key = pid;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.jails), &key, out))
+	if (bpf_map_lookup_elem(k->fd_jails, &key, out))
+		return -errno;
+	return 0;
+}
+
+int bj_kernel_next_proc(struct bj_kernel *k, pid_t *pid, struct bj_proc *out)
+{
+	uint32_t cur = *pid, next;
+
+	if (bpf_map_get_next_key(k->fd_jails, *pid ? &cur : NULL, &next))
+		return -ENOENT;
+	*pid = next;
+	if (bpf_map_lookup_elem(k->fd_jails, &next, out))
 		return -errno;
 	return 0;
 }
 
 int bj_kernel_stats(struct bj_kernel *k, uint64_t out[BJ_STAT_COUNT])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(k->skel->maps.stats);
+	int ncpu = libbpf_num_possible_cpus();
 	uint64_t *vals;
 
 	if (ncpu <= 0)
@@ -304,7 +583,7 @@ int bj_kernel_stats(struct bj_kernel *k, uint64_t out[BJ_STAT_COUNT])
 		return -ENOMEM;
 	for (uint32_t i = 0; i < BJ_STAT_COUNT; i++) {
 		out[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, vals))
+		if (bpf_map_lookup_elem(k->fd_stats, &i, vals))
 			continue;
 		for (int c = 0; c < ncpu; c++)
 			out[i] += vals[c];
@@ -313,17 +592,40 @@ int bj_kernel_stats(struct bj_kernel *k, uint64_t out[BJ_STAT_COUNT])
 	return 0;
 }
 
-int bj_kernel_poll(struct bj_kernel *k, int timeout_ms)
+static int rm_tree(const char *dir)
 {
-	return ring_buffer__poll(k->rb, timeout_ms);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[512];
+	int ret = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			ret = rm_tree(path) ?: ret;
+		else if (unlink(path))
+			ret = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir))
+		ret = ret ?: -errno;
+	return ret;
 }
 
-int bj_kernel_events_fd(struct bj_kernel *k)
+int bj_kernel_unload(char *err, size_t errlen)
 {
-	return ring_buffer__epoll_fd(k->rb);
-}
+	int ret = ensure_bpffs();
 
-int bj_kernel_consume(struct bj_kernel *k)
-{
-	return ring_buffer__consume(k->rb);
+	if (ret)
+		return kerr(err, errlen, ret, "bpffs: %s", strerror(-ret));
+	ret = rm_tree(BJ_PIN_ROOT);
+	if (ret)
+		return kerr(err, errlen, ret, "removing %s: %s", BJ_PIN_ROOT, strerror(-ret));
+	return 0;
 }

@@ -142,6 +142,80 @@ static int seg_merge(const struct segvec *a, const struct segvec *b, struct segv
 	return 0;
 }
 
+static bool same_paths(const struct bj_verdict *a, const struct bj_verdict *b)
+{
+	if (a->npaths != b->npaths)
+		return false;
+	for (size_t i = 0; i < a->npaths; i++)
+		if (a->paths[i].access != b->paths[i].access || strcmp(a->paths[i].path, b->paths[i].path))
+			return false;
+	return true;
+}
+
+static int add_warning(struct bj_tablebuild *out, const char *fmt, ...)
+{
+	char buf[512], **w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	w = realloc(out->warnings, (out->nwarnings + 1) * sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	out->warnings = w;
+	w[out->nwarnings] = strdup(buf);
+	if (!w[out->nwarnings])
+		return -ENOMEM;
+	out->nwarnings++;
+	return 0;
+}
+
+/* Resolve group g's path rules (those of verdict v) into out->paths. */
+static int add_group_paths(struct bj_tablebuild *out, const struct bj_verdict *v, uint32_t g)
+{
+	static const uint32_t letters[4] = { BJ_ACCESS_R, BJ_ACCESS_W, BJ_ACCESS_X, BJ_ACCESS_C };
+
+	for (size_t i = 0; i < v->npaths; i++) {
+		struct stat st;
+		uint64_t dev;
+		uint32_t k;
+		int err;
+
+		if (stat(v->paths[i].path, &st)) {
+			/* A rule can only grant: a missing path grants nothing (fail closed). */
+			err = add_warning(out, "%s: path rule %s: %s: grants nothing", v->module,
+					  v->paths[i].path, strerror(errno));
+			if (err)
+				return err;
+			continue;
+		}
+		dev = bj_kernel_dev(st.st_dev);
+		for (k = 0; k < out->npaths; k++)
+			if (out->paths[k].dev == dev && out->paths[k].ino == st.st_ino)
+				break;
+		if (k == out->npaths) {
+			struct bj_pathent *p;
+
+			if (out->npaths == BJ_MAX_PATHRULES)
+				return -E2BIG;
+			p = realloc(out->paths, (out->npaths + 1) * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			out->paths = p;
+			memset(&p[k], 0, sizeof(p[k]));
+			p[k].dev = dev;
+			p[k].ino = st.st_ino;
+			out->npaths++;
+		}
+		for (int a = 0; a < 4; a++)
+			if (v->paths[i].access & letters[a])
+				out->paths[k].val.groups[a] |= 1ull << g;
+		out->table.path_groups |= 1ull << g;
+	}
+	return 0;
+}
+
 int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verdicts,
 		   const char *path, uint32_t mode, uint32_t on_unknown,
 		   struct bj_tablebuild *out, char *err, size_t errlen)
@@ -149,6 +223,7 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 	struct segvec mods = { 0 }, stubs = { 0 }, all = { 0 };
 	uint64_t *setmask = NULL;
 	uint32_t deny_of_group[BJ_MAX_GROUPS];
+	int32_t first_of_group[BJ_MAX_GROUPS];
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -156,7 +231,7 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 	if (!out->module_group)
 		return -ENOMEM;
 
-	/* Groups: one per distinct denied-class mask among confined modules. */
+	/* Groups: one per distinct (denied classes, path rules) among confined modules. */
 	for (uint32_t m = 0; m < bin->nmodules; m++) {
 		const struct bj_verdict *v = &verdicts[m];
 		uint32_t deny, g;
@@ -168,7 +243,7 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 		if (!deny)
 			continue; /* confined, but granted everything: nothing to check */
 		for (g = 0; g < out->ngroups; g++)
-			if (deny_of_group[g] == deny)
+			if (deny_of_group[g] == deny && same_paths(&verdicts[first_of_group[g]], v))
 				break;
 		if (g == out->ngroups) {
 			if (g == BJ_MAX_GROUPS) {
@@ -178,10 +253,20 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 				goto fail;
 			}
 			deny_of_group[g] = deny;
+			first_of_group[g] = m;
 			out->ngroups++;
 		}
 		out->module_group[m] = g;
 		out->nconfined++;
+	}
+
+	for (uint32_t g = 0; g < out->ngroups; g++) {
+		ret = add_group_paths(out, &verdicts[first_of_group[g]], g);
+		if (ret) {
+			if (ret == -E2BIG)
+				tb_err(err, errlen, ret, "more than %d path rules", BJ_MAX_PATHRULES);
+			goto fail;
+		}
 	}
 
 	/* Each module set's group mask, computed once per set. */
@@ -253,6 +338,7 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 	out->table.text_end = bin->text_end;
 	out->table.range_cnt = all.n;
 	out->table.mode = mode;
+	out->table.max_depth = BJ_MAX_DEPTH;
 	out->table.on_unknown = on_unknown;
 	out->table.ngroups = out->ngroups;
 	for (uint32_t g = 0; g < out->ngroups; g++) {
@@ -295,8 +381,15 @@ fail:
 
 void bj_tablebuild_free(struct bj_tablebuild *tb)
 {
+	for (uint32_t i = 0; i < tb->nwarnings; i++)
+		free(tb->warnings[i]);
+	free(tb->warnings);
+	free(tb->paths);
 	free(tb->ranges);
 	free(tb->module_group);
+	tb->warnings = NULL;
+	tb->nwarnings = 0;
+	tb->paths = NULL;
 	tb->ranges = NULL;
 	tb->module_group = NULL;
 }

@@ -17,6 +17,13 @@
 #include "policy/policy.h"
 #include "../bpf/jail.h"
 
+/* One (dev, ino) that path rules name, with the groups each letter grants. */
+struct bj_pathent {
+	uint64_t dev;
+	uint64_t ino;
+	struct bj_pathval val;
+};
+
 struct bj_tablebuild {
 	struct bj_table table;		/* range_off left 0, valid left 0 */
 	struct bj_range *ranges;
@@ -25,6 +32,10 @@ struct bj_tablebuild {
 	uint32_t ngroups;
 	uint32_t nconfined;		/* confined modules present in the binary */
 	uint32_t nframeless;		/* stub ranges flagged */
+	struct bj_pathent *paths;	/* resolved path rules */
+	uint32_t npaths;
+	char **warnings;		/* e.g. a rule path that does not exist */
+	uint32_t nwarnings;
 };
 
 /*
