@@ -77,8 +77,11 @@ struct {
  * and the walk's state (kept here, not on the BPF stack, so the bpf_loop
  * callback needs no pointer from its caller's frame).
  */
+#define BJ_REF_DEPTH 128
+
 struct scratch {
 	__u64 pcs[BJ_MAX_DEPTH];
+	__u64 ref[BJ_REF_DEPTH];	/* compare mode: the kernel's walk */
 	__u8 window[BJ_STACK_WINDOW];
 	__u64 frame[2];
 	__u64 fp;
@@ -91,6 +94,8 @@ struct scratch {
 	__u32 truncated;
 	__u32 done;
 	__u32 seq;	/* bumped by every decision: detects a preempting one */
+	__u32 skip;	/* compare mode: our index 1 is the recovered frameless caller */
+	__u32 diff;	/* compare mode: first differing index + 1, 0 if none */
 };
 
 struct {
@@ -250,6 +255,24 @@ static long pcs_step(__u32 i, void *ctx)
 	if (m & BJ_RANGE_IN_TEXT)
 		s->in_text++;
 	s->groups |= m & BJ_RANGE_GROUPS;
+	return 0;
+}
+
+/* compare mode: PC i of the kernel's walk against ours. */
+static long cmp_step(__u32 i, void *ctx)
+{
+	struct scratch *s = scratch_get();
+	__u64 ri = i, oi;
+
+	if (!s)
+		return 1;
+	oi = i ? i + s->skip : 0;
+	asm volatile("%0 &= 127" : "+r"(ri));
+	asm volatile("%0 &= 255" : "+r"(oi));
+	if (s->ref[ri] != s->pcs[oi]) {
+		s->diff = i + 1;
+		return 1;
+	}
 	return 0;
 }
 
@@ -433,6 +456,26 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 	bpf_loop(t->max_depth < BJ_MAX_DEPTH ? t->max_depth : BJ_MAX_DEPTH, walk_step, NULL, 0);
 	if (!s->done)
 		s->truncated = 1;
+
+	if (t->walk_mode == 2) {
+		/* Same frames as the kernel's walk? (its depth is capped at 127) */
+		long sz = bpf_get_task_stack(task, s->ref, sizeof(s->ref), BPF_F_USER_STACK);
+		__u32 nref = sz > 0 ? (__u64)sz / 8 : 0, nours;
+
+		s->skip = (leaf_mask & (BJ_RANGE_FRAMELESS | BJ_RANGE_RA_R12)) ? 1 : 0;
+		s->diff = 0;
+		nours = s->n > s->skip ? s->n - s->skip : 0;
+		if (nours > BJ_MAX_DEPTH - 1)
+			nours = BJ_MAX_DEPTH - 1;
+		if (nref != nours && !(nref >= 127 && nours >= nref))
+			s->diff = (nref < nours ? nref : nours) + 1;
+		else
+			bpf_loop(nref, cmp_step, NULL, 0);
+		if (s->diff) {
+			stat_inc(BJ_STAT_WALK_MISMATCH);
+			emit(s, tgid, class, op, s->diff - 1, BJ_ALLOW, BJ_REASON_WALK_MISMATCH, 0);
+		}
+	}
 
 verdict:
 	{

@@ -90,7 +90,7 @@ struct bj_table {
 	__u64 lacking[32];		/* indexed by class & 31 (BJ_CLASS__COUNT <= 32) */
 	__u32 deny[BJ_MAX_GROUPS];	/* per group: BJ_CLASS_* mask it lacks (for display) */
 	__u64 path_groups;	/* groups that have path rules (pathrules map) */
-	__u32 walk_mode;	/* 0: FP walk in a stack copy, 1: bpf_get_task_stack */
+	__u32 walk_mode;	/* 0: FP walk in a stack copy, 1: bpf_get_task_stack, 2: both, compared */
 	__u32 max_depth;	/* frames walked, <= BJ_MAX_DEPTH */
 	__u32 valid;		/* 0 = free slot */
 	__u32 _pad;
@@ -130,6 +130,7 @@ enum bj_reason {
 	BJ_REASON_NO_TEXT = 2,		/* no frame inside the binary's text: unknown */
 	BJ_REASON_NO_TABLE = 3,		/* jailed, but its table is gone: fail closed */
 	BJ_REASON_EXEC_MISMATCH = 4,	/* armed process exec'd another binary: killed */
+	BJ_REASON_WALK_MISMATCH = 5,	/* compare mode: FP walk and kernel walk differ */
 };
 
 enum bj_op {
@@ -172,6 +173,7 @@ enum bj_stat {
 	BJ_STAT_UNKNOWN,
 	BJ_STAT_TRUNCATED,
 	BJ_STAT_EVENTS_DROPPED,	/* ring buffer full */
+	BJ_STAT_WALK_MISMATCH,	/* compare mode: the two walks disagreed */
 	BJ_STAT_COUNT,
 };
 

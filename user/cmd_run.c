@@ -40,8 +40,10 @@ static void run_usage(FILE *f)
 		"  --on-unknown deny|allow  when the stack can't be read fully (default deny)\n"
 		"  --json-log            log denials as JSON lines instead of logfmt\n"
 		"  --force               run even if the policy's main module is not PROG's\n"
-		"  --stack-walk fp|kernel  walk frame pointers in a stack copy (default)\n"
-		"                        or use bpf_get_stack (reference, slower)\n"
+		"  --stack-walk fp|kernel|compare  walk frame pointers in a stack copy\n"
+		"                        (default), use the kernel's walk (reference,\n"
+		"                        slower), or both, logging msg=allowed\n"
+		"                        reason=walk-mismatch where they differ\n"
 		"\n"
 		"Exit status: PROG's own (128+N if killed by signal N); bpfjail's failures:\n"
 		"2 usage/policy, 3 bad PROG file, 4 PROG is not a readable Go binary,\n"
@@ -169,8 +171,10 @@ int cmd_run(int argc, char **argv)
 				walk_mode = 0;
 			else if (!strcmp(optarg, "kernel"))
 				walk_mode = 1;
+			else if (!strcmp(optarg, "compare"))
+				walk_mode = 2;
 			else {
-				ret = fail(EXIT_USAGE, "run: --stack-walk must be fp or kernel");
+				ret = fail(EXIT_USAGE, "run: --stack-walk must be fp, kernel or compare");
 				goto out;
 			}
 			break;

@@ -33,6 +33,7 @@ const char *bj_op_name(unsigned int op)
 const char *bj_verdict_msg(unsigned int verdict)
 {
 	switch (verdict) {
+	case BJ_ALLOW: return "allowed";
 	case BJ_DENY: return "blocked";
 	case BJ_AUDIT: return "would-block";
 	case BJ_KILL: return "killed";
@@ -48,6 +49,7 @@ const char *bj_reason_name(unsigned int reason)
 	case BJ_REASON_NO_TEXT: return "no-go-frame";
 	case BJ_REASON_NO_TABLE: return "no-table";
 	case BJ_REASON_EXEC_MISMATCH: return "exec-mismatch";
+	case BJ_REASON_WALK_MISMATCH: return "walk-mismatch";
 	default: return "unknown";
 	}
 }

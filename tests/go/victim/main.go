@@ -176,7 +176,9 @@ func run(args []string) {
 		bufio.NewReader(os.Stdin).ReadString('\n')
 		run(args[1:])
 	default:
-		usage()
+		if !extra(args) { // multi.go: multi, exit, kill-self
+			usage()
+		}
 	}
 }
 
