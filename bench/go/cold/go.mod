@@ -1,0 +1,3 @@
+module example.com/benchcold
+
+go 1.19

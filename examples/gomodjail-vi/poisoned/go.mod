@@ -1,0 +1,3 @@
+module example.com/poisoned
+
+go 1.19
