@@ -66,6 +66,27 @@ struct {
 } ranges SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bj_gen);
+} gen SEC(".maps");
+
+/* Per thread, for sys_enter: the gen at which "jailed?" was last answered. */
+struct tcache {
+	__u64 gen;
+	__u32 jailed;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tcache);
+} tcache SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, BJ_MAX_PATHRULES);
 	__type(key, struct bj_pathkey);
@@ -390,6 +411,9 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 		stat_inc(BJ_STAT_UNKNOWN);
 		return -EPERM;
 	}
+	/* Each table is judged by one mechanism: LSM hooks, or sys_enter. */
+	if ((op == BJ_OP_SYSCALL) != (t->syscalls != 0))
+		return 0;
 	if (class >= BJ_CLASS__COUNT || !(t->guarded & (1u << class)))
 		return 0;
 
@@ -1097,31 +1121,191 @@ int BPF_PROG(bj_exit, struct task_struct *task)
 
 /* ---- kill / audit mode: kernels without BPF LSM --------------------------------- */
 
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define NO_CLASS 0xff
+
+/* Family of the socket behind descriptor fd of the current task, or -1. */
+static __always_inline int fd_family(int fd, int *type)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file **fdarr = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || (unsigned int)fd >= max)
+		return -1;
+	bpf_probe_read_kernel(&file, sizeof(file), &fdarr[fd]);
+	if (!file)
+		return -1;
+	sock = BPF_CORE_READ(file, private_data);
+	/* Not every file is a socket: check the file's ops are socket ops is
+	 * not possible portably; a socket inode has S_IFSOCK. */
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != 0140000)
+		return -1;
+	*type = BPF_CORE_READ(sock, type);
+	return BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+}
+
+static __always_inline bool other_process(long pid)
+{
+	return pid != (long)(bpf_get_current_pid_tgid() >> 32);
+}
+
 /*
- * Guarded syscalls, judged at entry with the same decision. In kill mode a
- * denial is SIGKILL: the syscall itself still runs (the signal is delivered
- * on the way back to user space), which is why enforce mode is preferred.
+ * Guarded syscalls (x86_64 numbers), with the same classes as the LSM hooks
+ * where the arguments tell (docs/design.md has the table). No path rules
+ * here: there is no resolved path at syscall entry, so a class granted only
+ * through a path rule is not granted in this mode (fail closed).
+ */
+static __always_inline __u32 syscall_class(struct pt_regs *regs, long id)
+{
+	__u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a4 = regs->r8;
+	__u64 flags = 0;
+	int type = 0, fam;
+
+	switch (id) {
+	case 59: case 322:			/* execve, execveat */
+		return BJ_CLASS_IDX_EXEC;
+	case 57: case 58:			/* fork, vfork */
+		return BJ_CLASS_IDX_PROC;
+	case 56:				/* clone */
+		return a0 & CLONE_THREAD ? NO_CLASS : BJ_CLASS_IDX_PROC;
+	case 435:				/* clone3 */
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)a0);
+		return flags & CLONE_THREAD ? NO_CLASS : BJ_CLASS_IDX_PROC;
+	case 2: case 257: case 437:		/* open, openat, openat2 */
+		if (id == 2)
+			flags = a1;
+		else if (id == 257)
+			flags = a2;
+		else
+			bpf_probe_read_user(&flags, sizeof(flags), (void *)a2);
+		if (flags & O_CREAT)
+			return BJ_CLASS_IDX_CPATH;
+		if (flags & (O_WRONLY | O_RDWR | O_TRUNC))
+			return BJ_CLASS_IDX_WPATH;
+		return BJ_CLASS_IDX_RPATH;
+	case 85:				/* creat */
+		return BJ_CLASS_IDX_CPATH;
+	case 4: case 5: case 6: case 262: case 332:	/* stat, fstat, lstat, newfstatat, statx */
+	case 89: case 267:			/* readlink, readlinkat */
+		return BJ_CLASS_IDX_RPATH;
+	case 76: case 77:			/* truncate, ftruncate */
+		return BJ_CLASS_IDX_WPATH;
+	case 83: case 258: case 84: case 87: case 263: case 82: case 264: case 316:
+	case 86: case 265: case 88: case 266:	/* mkdir*, rmdir, unlink*, rename*, link*, symlink* */
+		return BJ_CLASS_IDX_CPATH;
+	case 133: case 259: {			/* mknod, mknodat */
+		__u64 mode = id == 133 ? a1 : a2;
+
+		return (mode & S_IFMT) == 0 || (mode & S_IFMT) == S_IFREG ? BJ_CLASS_IDX_CPATH
+									 : BJ_CLASS_IDX_DPATH;
+	}
+	case 90: case 91: case 268: case 92: case 93: case 94: case 260: case 132: case 235:
+	case 261: case 280: case 188: case 189: case 190: case 197: case 198: case 199:
+		return BJ_CLASS_IDX_FATTR;	/* chmod*, chown*, utime*, *xattr */
+	case 41: case 53:			/* socket, socketpair */
+		return sock_class(a0, a1);
+	case 42: case 49: case 50: case 43: case 288:	/* connect, bind, listen, accept, accept4 */
+		fam = fd_family(a0, &type);
+		return fam < 0 ? NO_CLASS : sock_class(fam, type);
+	case 44:				/* sendto: only with a destination */
+		if (!a4)
+			return NO_CLASS;
+		fam = fd_family(a0, &type);
+		return fam < 0 ? NO_CLASS : sock_class(fam, type);
+	case 46: {				/* sendmsg: msg_name is the first field */
+		__u64 name = 0;
+
+		bpf_probe_read_user(&name, sizeof(name), (void *)a1);
+		if (!name)
+			return NO_CLASS;
+		fam = fd_family(a0, &type);
+		return fam < 0 ? NO_CLASS : sock_class(fam, type);
+	}
+	case 62: case 129:			/* kill, rt_sigqueueinfo: to another process */
+	case 234: case 297:			/* tgkill, rt_tgsigqueueinfo */
+		return other_process((long)(int)a0) ? BJ_CLASS_IDX_PROC : NO_CLASS;
+	case 200: case 424:			/* tkill, pidfd_send_signal */
+	case 109: case 112:			/* setpgid, setsid */
+		return BJ_CLASS_IDX_PROC;
+	case 302:				/* prlimit64 on another process */
+		return a0 && other_process((long)(int)a0) ? BJ_CLASS_IDX_PROC : NO_CLASS;
+	case 101:				/* ptrace */
+		return BJ_CLASS_IDX_PTRACE;
+	case 105: case 106: case 113: case 114: case 117: case 119: case 122: case 123:
+	case 116: case 126:			/* set*id, setgroups, capset */
+		return BJ_CLASS_IDX_ID;
+	case 9: case 10: case 329:		/* mmap, mprotect, pkey_mprotect */
+		return a2 & PROT_EXEC ? BJ_CLASS_IDX_PROT_EXEC : NO_CLASS;
+	case 16:				/* ioctl */
+		switch ((__u32)a1) {
+		case 0x5421: case 0x5451: case 0x5450: case 0x541B:
+			return NO_CLASS;
+		}
+		return BJ_CLASS_IDX_IOCTL;
+	case 72:				/* fcntl */
+		switch ((__u32)a1) {
+		case 0: case 1: case 2: case 3: case 4: case 1030:
+			return NO_CLASS;
+		}
+		return BJ_CLASS_IDX_FCNTL;
+	case 165: case 166: case 155: case 429:	/* mount, umount2, pivot_root, move_mount */
+		return BJ_CLASS_IDX_MOUNT;
+	case 321:				/* bpf */
+		return BJ_CLASS_IDX_BPF;
+	case 175: case 313:			/* init_module, finit_module */
+		return BJ_CLASS_IDX_KMOD;
+	}
+	return NO_CLASS;
+}
+
+/*
+ * Runs on every syscall of every process once attached: stay cheap. No
+ * table anywhere: leave. Otherwise the thread's cached answer (task storage)
+ * is valid while gen is unchanged; only a miss looks at the jails hash.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
-	__u32 class;
+	struct task_struct *task;
+	struct tcache *c;
+	struct bj_gen *g;
+	__u32 zero = 0, class;
 
-	if (!p || p->state != BJ_PROC_ACTIVE)
+	g = bpf_map_lookup_elem(&gen, &zero);
+	if (!g || !g->tables)
 		return 0;
-	switch (id) {
-	case 59: /* execve */
-	case 322: /* execveat */
-		class = BJ_CLASS_IDX_EXEC;
-		break;
-	case 2: /* open */
-	case 257: /* openat */
-		class = BJ_CLASS_IDX_RPATH;
-		break;
-	default:
+	task = bpf_get_current_task_btf();
+	c = bpf_task_storage_get(&tcache, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c)
 		return 0;
+	if (c->gen != g->gen) {
+		__u64 now = g->gen;
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		c->jailed = bpf_map_lookup_elem(&jails, &tgid) != NULL;
+		c->gen = now;
+	}
+	if (!c->jailed)
+		return 0;
+	class = syscall_class(regs, id);
+	if (class == NO_CLASS)
+		return 0;
+	{
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+
+		if (!p) {
+			c->jailed = 0;
+			return 0;
+		}
+		if (p->state != BJ_PROC_ACTIVE)
+			return 0;
 	}
 	return bj_decide(class, BJ_OP_SYSCALL, id, 0, 0);
 }

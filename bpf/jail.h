@@ -91,9 +91,22 @@ struct bj_table {
 	__u32 deny[BJ_MAX_GROUPS];	/* per group: BJ_CLASS_* mask it lacks (for display) */
 	__u64 path_groups;	/* groups that have path rules (pathrules map) */
 	__u32 walk_mode;	/* 0: FP walk in a stack copy, 1: bpf_get_task_stack, 2: both, compared */
+	__u32 syscalls;		/* 1: judged at sys_enter (kill, or audit without LSM); 0: by LSM hooks */
+	__u32 _pad2;
 	__u32 max_depth;	/* frames walked, <= BJ_MAX_DEPTH */
 	__u32 valid;		/* 0 = free slot */
 	__u32 _pad;
+};
+
+/*
+ * gen map (one entry): userspace bumps gen whenever it adds or removes a jail
+ * or table, so each thread's cached "jailed or not" (task storage, used by
+ * the sys_enter program) is revalidated once; tables = live tables (0: the
+ * sys_enter program leaves at once).
+ */
+struct bj_gen {
+	__u64 gen;
+	__u64 tables;
 };
 
 enum bj_proc_state {

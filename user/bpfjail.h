@@ -50,5 +50,9 @@ int cmd_inspect(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
 
 #endif

@@ -23,7 +23,9 @@
 #include "kernel/jail.h"
 #include "loader.h"
 #include "policy/policy.h"
+#include "runmode.h"
 #include "runpolicy.h"
+#include "tablemeta.h"
 
 static void run_usage(FILE *f)
 {
@@ -36,7 +38,11 @@ static void run_usage(FILE *f)
 		"  --go-mod FILE         gomodjail-style go.mod comments\n"
 		"  --policy MOD=confined|unconfined   override (repeatable)\n"
 		"  --policy-file FILE    native YAML policy (grants, path rules)\n"
-		"  --mode enforce|audit  deny with EPERM (default), or only log\n"
+		"  --mode MODE           auto (default): enforce where BPF LSM works, else kill;\n"
+		"                        enforce: EPERM before the operation (BPF LSM);\n"
+		"                        kill: SIGKILL at the guarded syscall (any kernel);\n"
+		"                        audit: log what would be denied, deny nothing\n"
+		"  --require enforce     fail (exit 5) unless BPF LSM enforcement is available\n"
 		"  --on-unknown deny|allow  when the stack can't be read fully (default deny)\n"
 		"  --json-log            log denials as JSON lines instead of logfmt\n"
 		"  --force               run even if the policy's main module is not PROG's\n"
@@ -113,17 +119,18 @@ int cmd_run(int argc, char **argv)
 		{ "json-log", no_argument, 0, 'J' },
 		{ "force", no_argument, 0, 'F' },
 		{ "stack-walk", required_argument, 0, 'w' },
+		{ "require", required_argument, 0, 'r' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
 	struct run_policy rp;
 	struct bj_kernel k = { .fd_jails = -1, .fd_tables = -1, .fd_ranges = -1, .fd_pathrules = -1,
-			       .fd_events = -1, .fd_stats = -1, .fd_rb = -1 };
-	struct bj_kernel_opts ko = { .lsm = true };
+			       .fd_events = -1, .fd_stats = -1, .fd_gen = -1, .fd_rb = -1 };
 	uint32_t walk_mode = 0;
 	struct bj_logger logger;
 	struct bj_logtable lt;
-	uint32_t mode = BJ_MODE_ENFORCE, on_unknown = BJ_UNKNOWN_DENY, table_id = 0;
+	uint32_t on_unknown = BJ_UNKNOWN_DENY, table_id = 0;
+	struct run_mode rm;
 	bool json_log = false, force = false, have_table = false;
 	char prog[4096], err[512] = "";
 	int c, ret, status = 0, sfd = -1, sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
@@ -131,6 +138,7 @@ int cmd_run(int argc, char **argv)
 	pid_t child = -1;
 
 	run_policy_init(&rp);
+	run_mode_init(&rm);
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g':
@@ -141,14 +149,10 @@ int cmd_run(int argc, char **argv)
 				goto out;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "enforce"))
-				mode = BJ_MODE_ENFORCE;
-			else if (!strcmp(optarg, "audit"))
-				mode = BJ_MODE_AUDIT;
-			else {
-				ret = fail(EXIT_USAGE, "run: --mode must be enforce or audit, not '%s'", optarg);
+		case 'r':
+			ret = run_mode_option(&rm, c, optarg, "run");
+			if (ret)
 				goto out;
-			}
 			break;
 		case 'u':
 			if (!strcmp(optarg, "deny"))
@@ -201,7 +205,7 @@ int cmd_run(int argc, char **argv)
 
 	phase("start");
 	/* Policy + binary -> table. Any failure here means no enforcement: stop. */
-	ret = run_policy_resolve(&rp, prog, force, mode, on_unknown);
+	ret = run_policy_resolve(&rp, prog, force, rm.mode, on_unknown);
 	if (ret)
 		goto out;
 	if (rp.tb.nconfined == 0)
@@ -209,18 +213,19 @@ int cmd_run(int argc, char **argv)
 
 	phase("policy and binary read");
 	rp.tb.table.walk_mode = walk_mode;
-	ret = bj_kernel_open(&k, &ko, err, sizeof(err));
+	ret = run_mode_open(&rm, &k, "run");
 	phase("programs loaded and attached");
-	if (ret) {
-		ret = fail(ret == -EPERM || strstr(err, "BPF LSM") ? EXIT_KERNEL : EXIT_FAIL, "run: %s", err);
+	if (ret)
 		goto out;
-	}
+	rp.tb.table.mode = rm.mode;
+	rp.tb.table.syscalls = rm.syscalls;
 	ret = bj_kernel_add_table(&k, &rp.tb, &table_id, err, sizeof(err));
 	if (ret) {
 		ret = fail(EXIT_FAIL, "run: %s", err);
 		goto out;
 	}
 	have_table = true;
+	tablemeta_write(&k, table_id, prog, "run", &rp, rm.mode, getpid());
 	bj_logger_init(&logger, stderr, json_log);
 	ret = bj_kernel_watch(&k, table_id, on_event, &logger);
 	if (ret) {
@@ -369,8 +374,14 @@ out:
 	}
 	if (sfd >= 0)
 		close(sfd);
-	if (have_table)
-		bj_kernel_del_table(&k, table_id);
+	if (have_table) {
+		/* Children that outlive PROG keep their jail: the table stays
+		 * until the last of them is gone (`bpfjail list` collects it). */
+		if (!bj_kernel_table_in_use(&k, table_id)) {
+			bj_kernel_del_table(&k, table_id);
+			tablemeta_remove(&k, table_id);
+		}
+	}
 	bj_kernel_close(&k);
 	run_policy_free(&rp);
 	phase("cleaned up");

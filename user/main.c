@@ -72,6 +72,10 @@ static const struct cmd {
 } cmds[] = {
 	{ "inspect", cmd_inspect, "show a Go binary's modules, functions and range table" },
 	{ "run", cmd_run, "run a Go program with confined modules jailed" },
+	{ "attach", cmd_attach, "jail a running Go process" },
+	{ "detach", cmd_detach, "end a process's jail" },
+	{ "list", cmd_list, "show jailed processes and their counters" },
+	{ "unload", cmd_unload, "remove bpfjail's programs from the kernel" },
 	{ "probe", cmd_probe, "report which BPF features this kernel offers" },
 	{ "policy", cmd_policy, "show which modules a policy confines, and why" },
 	{ "help", cmd_help, "this text" },

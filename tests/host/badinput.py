@@ -145,6 +145,26 @@ def pcln118(path):
             "nameoff": nameoff, "fnameoff": fnameoff}
 
 
+def pcln118_func(path, want):
+    """File offsets in a Go 1.18-1.19 pclntab of function want's name and of
+    its _func record (entryoff, nameoff, args, deferreturn, pcsp, pcfile,
+    pcln, npcdata, cuOffset, funcID/flag/_/nfuncdata; then npcdata uint32
+    pcdata offsets into pctab)."""
+    lay = pcln118(path)
+    s = lay["start"]
+    with open(path, "rb") as f:
+        d = f.read()
+    names = s + lay["fnameoff"]
+    for k in range(lay["nfunc"]):
+        funcoff, = struct.unpack_from("<I", d, lay["functab"] + 8 * k + 4)
+        func = lay["functab"] + funcoff
+        nameoff, = struct.unpack_from("<i", d, func + 4)
+        end = d.index(b"\0", names + nameoff)
+        if d[names + nameoff:end] == want.encode():
+            return names + nameoff, func
+    raise RuntimeError(f"{path}: no function {want}")
+
+
 def shdr_offset(path, name):
     """File offset of section name's header."""
     with open(path, "rb") as f:
@@ -251,6 +271,20 @@ def corrupt_cases(tmp):
                   patch(vs, os.path.join(tmp, "pcln-past-eof"),
                         [(sh + 0x18, struct.pack("<Q", size + 4096))]), (3, 4)))
 
+    # A function name is bytes from the file: an error message that quotes
+    # one must still be one line. main.main renamed "main\nmain", and its
+    # inline tree (funcdata[3], FUNCDATA_InlTree, after npcdata pcdata
+    # offsets) moved outside go:func.*.
+    name_at, func_at = pcln118_func(vs, "main.main")
+    with open(vs, "rb") as f:
+        f.seek(func_at + 28)
+        npcdata, = struct.unpack("<I", f.read(4))
+    cases.append(("function name with a newline, bad inline tree",
+                  patch(vs, os.path.join(tmp, "newline-name"),
+                        [(name_at, b"main\nmain"),
+                         (func_at + 40 + 4 * npcdata + 4 * 3, struct.pack("<I", 0x7FFFFFF0))]),
+                  (4,)))
+
     ver_at, mod_at = buildinfo_inline(vs)
     cases.append(("buildinfo version length past the end",
                   patch(vs, os.path.join(tmp, "bi-verlen"), [(ver_at, BIG_UVARINT)]), (4,)))
@@ -339,11 +373,12 @@ def main():
                     R.ok(f"usage: {name}: exit 2")
 
             # Valid inputs under the sanitizers.
-            for fx in ("victim", "victim-stripped", "victim-pie"):
+            for fx in ("victim", "victim-stripped", "victim-pie", "victim-extlink"):
                 p = os.path.join(GO_OUT, fx)
                 expect_clean(f"ASan: {fx} --functions --ranges --pc loads clean", "-j", "inspect",
                              "--functions", "--ranges", "--pc", "0x401000", "--pc", "0x0", p)
-        for name in ("esbuild-0.7.22", "esbuild-0.12.29", "esbuild-0.28.2", "lefthook-2.2.2"):
+        for name in ("esbuild-0.7.22", "esbuild-0.8.57", "esbuild-0.12.29", "esbuild-0.14.54",
+                     "esbuild-0.28.2", "buf-1.75.0", "lefthook-2.2.2"):
             p = os.path.join(CACHE, "npm", name)
             if os.path.exists(p):
                 expect_clean(f"ASan: {name} --functions --ranges loads clean", "-j", "inspect",

@@ -25,7 +25,8 @@
 
 #define LOCK_FILE "/run/bpfjail.lock"
 
-static const char *const map_names[] = { "jails", "tables", "ranges", "pathrules", "events", "stats" };
+static const char *const map_names[] = { "jails", "tables", "ranges", "pathrules", "events", "stats",
+					 "gen" };
 
 static int kerr(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -170,7 +171,7 @@ static int select_programs(struct bj_kernel *k, struct jail_bpf *skel, const str
 static int open_pinned_maps(struct bj_kernel *k)
 {
 	int *fds[] = { &k->fd_jails, &k->fd_tables, &k->fd_ranges, &k->fd_pathrules, &k->fd_events,
-		       &k->fd_stats };
+		       &k->fd_stats, &k->fd_gen };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		char path[256];
@@ -305,6 +306,7 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *er
 
 	memset(k, 0, sizeof(*k));
 	k->fd_jails = k->fd_tables = k->fd_ranges = k->fd_pathrules = k->fd_events = k->fd_stats = -1;
+	k->fd_gen = -1;
 	k->fd_rb = -1;
 	libbpf_set_print(libbpf_print);
 
@@ -322,7 +324,13 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *er
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/maps/jails", k->dir);
-	ret = load_and_pin(k, o, stat(path, &st) == 0, err, errlen);
+	if (o->no_load) {
+		ret = stat(path, &st) ? -ENOENT : 0;
+		if (ret)
+			kerr(err, errlen, ret, "nothing is loaded (%s is empty): no process is jailed", k->dir);
+	} else {
+		ret = load_and_pin(k, o, stat(path, &st) == 0, err, errlen);
+	}
 	if (ret)
 		goto fail;
 	ret = open_pinned_maps(k);
@@ -363,7 +371,7 @@ fail:
 void bj_kernel_close(struct bj_kernel *k)
 {
 	int *fds[] = { &k->fd_jails, &k->fd_tables, &k->fd_ranges, &k->fd_pathrules, &k->fd_events,
-		       &k->fd_stats, &k->fd_rb };
+		       &k->fd_stats, &k->fd_gen, &k->fd_rb };
 
 	ring_buffer__free(k->rb);
 	k->rb = NULL;
@@ -372,6 +380,26 @@ void bj_kernel_close(struct bj_kernel *k)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+}
+
+/*
+ * After any change to jails or tables: a new generation (each thread's cached
+ * "jailed?" in the sys_enter program is re-checked once) and the live table
+ * count (0 lets sys_enter leave at once).
+ */
+static void bump_gen(struct bj_kernel *k)
+{
+	struct bj_gen g = { 0 };
+	uint32_t zero = 0;
+	struct bj_table t;
+
+	bpf_map_lookup_elem(k->fd_gen, &zero, &g);
+	g.gen++;
+	g.tables = 0;
+	for (uint32_t i = 0; i < BJ_MAX_TABLES; i++)
+		if (bpf_map_lookup_elem(k->fd_tables, &i, &t) == 0 && t.valid)
+			g.tables++;
+	bpf_map_update_elem(k->fd_gen, &zero, &g, BPF_ANY);
 }
 
 /* Find a free table slot and a gap of n range slots among the live tables. */
@@ -448,6 +476,7 @@ int bj_kernel_add_table(struct bj_kernel *k, const struct bj_tablebuild *tb, uin
 	if (bpf_map_update_elem(k->fd_tables, &slot, &t, BPF_ANY))
 		return kerr(err, errlen, -errno, "writing table: %s", strerror(errno));
 	*id = slot;
+	bump_gen(k);
 	return 0;
 }
 
@@ -476,6 +505,7 @@ int bj_kernel_del_table(struct bj_kernel *k, uint32_t id)
 		key = next;
 		prev = &key;
 	}
+	bump_gen(k);
 	return 0;
 }
 
@@ -538,6 +568,7 @@ int bj_kernel_jail(struct bj_kernel *k, pid_t pid, uint32_t table, uint32_t stat
 
 	if (bpf_map_update_elem(k->fd_jails, &key, &p, BPF_NOEXIST))
 		return -errno;
+	bump_gen(k);
 	return 0;
 }
 
@@ -547,6 +578,7 @@ int bj_kernel_unjail(struct bj_kernel *k, pid_t pid)
 
 	if (bpf_map_delete_elem(k->fd_jails, &key))
 		return -errno;
+	bump_gen(k);
 	return 0;
 }
 
@@ -628,4 +660,15 @@ int bj_kernel_unload(char *err, size_t errlen)
 	if (ret)
 		return kerr(err, errlen, ret, "removing %s: %s", BJ_PIN_ROOT, strerror(-ret));
 	return 0;
+}
+
+bool bj_kernel_table_in_use(struct bj_kernel *k, uint32_t id)
+{
+	struct bj_proc p;
+	pid_t pid = 0;
+
+	while (bj_kernel_next_proc(k, &pid, &p) == 0)
+		if (p.table == id)
+			return true;
+	return false;
 }

@@ -23,7 +23,7 @@
 struct ring_buffer;
 
 struct bj_kernel {
-	int fd_jails, fd_tables, fd_ranges, fd_pathrules, fd_events, fd_stats;
+	int fd_jails, fd_tables, fd_ranges, fd_pathrules, fd_events, fd_stats, fd_gen;
 	bool lsm;		/* LSM hooks are attached (enforce/audit) */
 	bool syscalls;		/* tp_btf/sys_enter is attached (kill/audit without LSM) */
 	bool loaded_now;	/* this invocation loaded programs (vs reused pins) */
@@ -40,6 +40,7 @@ struct bj_kernel {
 struct bj_kernel_opts {
 	bool lsm;		/* need the LSM hooks (enforce/audit) */
 	bool syscalls;		/* need tp_btf/sys_enter (kill/audit without LSM) */
+	bool no_load;		/* only reuse pinned state: -ENOENT if there is none */
 };
 
 typedef int (*bj_event_fn)(void *ctx, const struct bj_event *e);
@@ -71,6 +72,9 @@ int bj_kernel_unjail(struct bj_kernel *k, pid_t pid);
 int bj_kernel_proc(struct bj_kernel *k, pid_t pid, struct bj_proc *out);
 /* Iterate jailed processes: *pid = 0 to start; returns 0, or -ENOENT at the end. */
 int bj_kernel_next_proc(struct bj_kernel *k, pid_t *pid, struct bj_proc *out);
+
+/* Does any jailed process still use table id? */
+bool bj_kernel_table_in_use(struct bj_kernel *k, uint32_t id);
 
 /* Global counters summed over CPUs (enum bj_stat). */
 int bj_kernel_stats(struct bj_kernel *k, uint64_t out[BJ_STAT_COUNT]);

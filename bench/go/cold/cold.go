@@ -10,7 +10,7 @@ import (
 	"syscall"
 )
 
-// Banner reads path (e.g. /etc/hostname) and returns its first line, or
+// Banner reads path (e.g. /etc/hostname) and returns "ok" (or "empty"),
 // "denied" when the open failed with EPERM (the jail at work), or "error".
 //
 //go:noinline
@@ -22,12 +22,8 @@ func Banner(path string) string {
 		}
 		return "error"
 	}
-	s := strings.TrimSpace(string(b))
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if s == "" {
-		s = "empty"
+	if strings.TrimSpace(string(b)) == "" {
+		return "empty"
 	}
 	return "ok"
 }

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# bench/enforce.sh: what enforcement costs, measured inside the BPF LSM test
+# VM (this host's kernel refuses BPF LSM programs) in one boot, variants
+# alternated round by round. Under TCG absolute times mean little: read the
+# ratios. See bench/README.md for what each test measures.
+#
+#   bench/enforce.sh            all tests (about 3-4 minutes on 2 cores)
+#   BENCH_ONLY="a" bench/enforce.sh      only test a (+b); "d", "c" likewise
+#
+# Knobs (passed to the guest, see bench/enforce-vm.sh): BENCH_ITERS,
+# BENCH_ROUNDS, BENCH_D_ROUNDS, BENCH_C_ROUNDS, BENCH_DEPTH, BENCH_STRACE_DIV,
+# BENCH_NREQ, BENCH_NFILES, BENCH_ONLY; BENCH_VM_TIMEOUT (default 420 s).
+# The raw log is kept in build/bench/enforce.log.
+# Exit status: 0 ran (goals missed or not: the table says), 1 a run was
+# invalid (CHECK-FAIL) or the VM failed.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+OUT=$ROOT/build/bench
+mkdir -p "$OUT"
+
+# ---- build: bpfjail-static (vmrun runs make static), victim, benchprog ----
+bash tests/go/build.sh >/dev/null || { echo "enforce: tests/go/build.sh failed" >&2; exit 1; }
+if [ ! -x "$OUT/benchprog" ] || [ -n "$(find bench/go tests/go/poisoned -newer "$OUT/benchprog" -type f -print -quit)" ]; then
+	(cd bench/go && CGO_ENABLED=0 GOPROXY=off GOFLAGS="-mod=mod -buildvcs=false" GOWORK=off \
+		GOCACHE=${GOCACHE:-$ROOT/build/go-cache} go build -o "$OUT/benchprog.tmp" .) &&
+		mv -f "$OUT/benchprog.tmp" "$OUT/benchprog" || { echo "enforce: building bench/go failed" >&2; exit 1; }
+fi
+adds=(--add "$OUT/benchprog" --add build/go/victim --add bench/enforce-vm.sh)
+if command -v strace >/dev/null 2>&1; then
+	adds+=(--add "$(command -v strace)")
+else
+	echo "enforce: strace not installed (scripts/install-deps.sh): test b skipped" >&2
+fi
+envs=(--env "BENCH_PROG=$OUT/benchprog" --env "BENCH_VICTIM=$ROOT/build/go/victim")
+for v in BENCH_ITERS BENCH_ROUNDS BENCH_D_ROUNDS BENCH_C_ROUNDS BENCH_DEPTH BENCH_STRACE_DIV \
+	BENCH_NREQ BENCH_NFILES BENCH_ONLY; do
+	[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
+done
+
+echo "# enforce: host $(uname -r), $(nproc) CPUs, loadavg before $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+t0=$(date +%s)
+scripts/vmrun --timeout "${BENCH_VM_TIMEOUT:-420}" "${adds[@]}" "${envs[@]}" -- \
+	bash "$ROOT/bench/enforce-vm.sh" 2>&1 | tee "$OUT/enforce.log" | grep --line-buffered -v '^RESULT '
+rc=${PIPESTATUS[0]}
+echo "# enforce: VM run took $(($(date +%s) - t0)) s (exit $rc), host loadavg after $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$rc" -ne 0 ]; then
+	echo "enforce: the VM run failed (exit $rc); raw log in $OUT/enforce.log" >&2
+	exit 1
+fi
+
+python3 - "$OUT/enforce.log" <<'EOF'
+import re, statistics, sys
+from collections import defaultdict
+
+runs = defaultdict(dict)          # (test, variant) -> {round: {key: value}}
+fails = []
+for line in open(sys.argv[1], errors="replace"):
+    line = line.strip()
+    if line.startswith("CHECK-FAIL"):
+        fails.append(line)
+    if not line.startswith("RESULT "):
+        continue
+    _, test, variant, rnd, *kv = line.split()
+    d = {}
+    for w in kv:
+        if "=" in w:
+            k, v = w.split("=", 1)
+            try:
+                d[k] = float(v)
+            except ValueError:
+                d[k] = v
+    if int(rnd) > 0:              # round 0 is the warm-up
+        runs[(test, variant)][int(rnd)] = d
+
+def vals(test, variant, key):
+    r = runs.get((test, variant), {})
+    return {k: v[key] for k, v in r.items() if isinstance(v.get(key), float)}
+
+def fmt_spread(xs):
+    m = statistics.median(xs)
+    return f"{m:10.0f}  {min(xs):10.0f} {max(xs):10.0f}  {100 * (max(xs) - min(xs)) / m:5.1f}%"
+
+print()
+print("per variant (medians over rounds; TCG: absolute values are meaningless)")
+print(f"{'test':4} {'variant':17} {'metric':12} {'n':>2} {'median':>10}  {'min':>10} {'max':>10}  spread")
+metric = {"a": "ns_per_iter", "d": "ns_per_iter", "c": "total_ms"}
+for (test, variant) in sorted(runs, key=lambda x: ("dac".index(x[0]), x[1])):
+    for key in [metric[test]] + (["walk_ms", "http_ms"] if test == "c" else []) + ["wall_ms"]:
+        xs = list(vals(test, variant, key).values())
+        if xs:
+            print(f"{test:4} {variant:17} {key:12} {len(xs):2} {fmt_spread(xs)}")
+
+def ratio(test, num, den, key):
+    a, b = vals(test, num, key), vals(test, den, key)
+    common = sorted(set(a) & set(b))
+    if not common:
+        return None
+    per = [a[r] / b[r] for r in common]
+    med = statistics.median(a.values()) / statistics.median(b.values())
+    return statistics.median(per), min(per), max(per), med, len(per)
+
+rows = [
+    ("a", "fp", "unjailed", "ns_per_iter", 1.3, "open+close, 25 frames, jailed --stack-walk fp / unjailed"),
+    ("a", "kernel", "unjailed", "ns_per_iter", 1.3, "open+close, 25 frames, jailed --stack-walk kernel / unjailed"),
+    ("a", "allow-all", "unjailed", "ns_per_iter", None, "jailed, every class granted (hooks, no walk) / unjailed"),
+    ("a", "shallow-fp", "shallow-unjailed", "ns_per_iter", None, "open+close, 11 frames, jailed fp / unjailed"),
+    ("b", "strace", "unjailed", "ns_per_iter", None, "strace -f --seccomp-bpf -e trace=openat / unjailed"),
+    ("c", "jailed", "unjailed", "total_ms", 1.05, "walk+hash 2000 files, HTTP to itself: jailed / unjailed"),
+    ("c", "jailed", "unjailed", "walk_ms", None, "  its walk+hash phase"),
+    ("c", "jailed", "unjailed", "http_ms", None, "  its HTTP phase"),
+    ("d", "after", "before", "ns_per_iter", 1.02, "unjailed process, jails loaded / nothing loaded"),
+]
+print()
+print("summary: ratio = median of per-round ratios [min-max over rounds]; 'of medians' = median/median")
+print(f"{'test':4} {'ratio':>6} {'[min - max]':>15} {'of medians':>10} {'n':>2}  {'goal':>6}  {'':4}  what")
+missed = 0
+for test, num, den, key, goal, what in rows:
+    r = ratio("a" if test == "b" else test, num, den, key)
+    if r is None:
+        print(f"{test:4} {'-':>6} {'':15} {'':10} {'':2}  {'':6}  {'':4}  {what} (not measured)")
+        continue
+    med, lo, hi, om, n = r
+    verdict = ""
+    if goal:
+        verdict = "ok" if med <= goal else "MISS"
+        missed += verdict == "MISS"
+    print(f"{test:4} {med:6.3f} [{lo:6.3f} - {hi:6.3f}] {om:10.3f} {n:2}  {('<= %.2f' % goal) if goal else '':>6}  {verdict:4}  {what}")
+
+# Where the time goes (test a): per guarded call (one file_open per iteration).
+def med(test, variant, key="ns_per_iter"):
+    xs = list(vals(test, variant, key).values())
+    return statistics.median(xs) if xs else None
+
+u, fp, kr, al, su, sf = (med("a", v) for v in ("unjailed", "fp", "kernel", "allow-all", "shallow-unjailed", "shallow-fp"))
+frames = [v.get("phys_frames") for v in runs.get(("a", "fp"), {}).values()]
+sframes = [v.get("phys_frames") for v in runs.get(("a", "shallow-fp"), {}).values()]
+if None not in (u, fp, kr, al):
+    print()
+    print("where the time goes (test a, medians, ns of TCG time per open+close; one file_open hook per iteration):")
+    print(f"  unjailed loop                       {u:8.0f}")
+    print(f"  + hooks and jail lookups, no walk   {al - u:+8.0f}   (allow-all - unjailed)")
+    print(f"  + fp walk and range lookups         {fp - al:+8.0f}   (fp - allow-all)")
+    print(f"  + kernel walk instead               {kr - al:+8.0f}   (kernel - allow-all)")
+    if su and sf and frames and sframes and frames[0] and sframes[0] and frames[0] != sframes[0]:
+        df = frames[0] - sframes[0]
+        per = ((fp - u) - (sf - su)) / df
+        print(f"  fp cost per extra frame             {per:+8.1f}   (({frames[0]:.0f} vs {sframes[0]:.0f} physical frames)")
+        print(f"  fp overhead at {sframes[0]:.0f} frames            {sf - su:+8.0f}   (shallow-fp - shallow-unjailed)")
+if fails:
+    print()
+    print(f"{len(fails)} INVALID run(s):")
+    for f in fails:
+        print("  " + f)
+    sys.exit(1)
+print()
+print(f"{missed} goal(s) missed" if missed else "all goals met")
+EOF

@@ -1,3 +1,0 @@
-module example.com/poisoned
-
-go 1.19
