@@ -207,6 +207,12 @@ int cmd_attach(int argc, char **argv)
 	exe[n > 0 ? n : 0] = '\0';
 
 	/* The binary as the process runs it, even if the file was replaced. */
+	{
+		static char display[PATH_MAX + 64];
+
+		snprintf(display, sizeof(display), "attach: PID %d (%s)", pid, exe);
+		rp.display = display;
+	}
 	ret = run_policy_resolve(&rp, procexe, force, rm.mode, on_unknown);
 	if (ret)
 		goto out;
@@ -453,7 +459,7 @@ int cmd_unload(int argc, char **argv)
 	}
 	if (bj_kernel_unload(err, sizeof(err)))
 		return fail(EXIT_FAIL, "unload: %s", err);
-	system("rm -rf /run/bpfjail");
+	bj_rm_tree("/run/bpfjail");
 	if (!env.json)
 		printf("unloaded: no bpfjail program is attached\n");
 	return EXIT_OK;

@@ -25,6 +25,49 @@ static const char *const op_names[BJ_OP_COUNT] = {
 	[BJ_OP_BPF] = "bpf", [BJ_OP_KMOD] = "kmod", [BJ_OP_SYSCALL] = "syscall",
 };
 
+/* x86_64 names of the syscalls the sys_enter program guards (kill/audit). */
+static const char *syscall_name(unsigned int nr)
+{
+	switch (nr) {
+	case 2: return "open"; case 4: return "stat"; case 5: return "fstat"; case 6: return "lstat";
+	case 9: return "mmap"; case 10: return "mprotect"; case 16: return "ioctl";
+	case 41: return "socket"; case 42: return "connect"; case 43: return "accept";
+	case 44: return "sendto"; case 46: return "sendmsg"; case 49: return "bind";
+	case 50: return "listen"; case 53: return "socketpair"; case 56: return "clone";
+	case 57: return "fork"; case 58: return "vfork"; case 59: return "execve"; case 62: return "kill";
+	case 72: return "fcntl"; case 76: return "truncate"; case 77: return "ftruncate";
+	case 82: return "rename"; case 83: return "mkdir"; case 84: return "rmdir"; case 85: return "creat";
+	case 86: return "link"; case 87: return "unlink"; case 88: return "symlink"; case 89: return "readlink";
+	case 90: return "chmod"; case 91: return "fchmod"; case 92: return "chown"; case 93: return "fchown";
+	case 94: return "lchown"; case 101: return "ptrace"; case 105: return "setuid";
+	case 106: return "setgid"; case 109: return "setpgid"; case 112: return "setsid";
+	case 113: return "setreuid"; case 114: return "setregid"; case 116: return "setgroups";
+	case 117: return "setresuid"; case 119: return "setresgid"; case 122: return "setfsuid";
+	case 123: return "setfsgid"; case 126: return "capset"; case 129: return "rt_sigqueueinfo";
+	case 132: return "utime"; case 133: return "mknod"; case 155: return "pivot_root";
+	case 165: return "mount"; case 166: return "umount2"; case 175: return "init_module";
+	case 188: return "setxattr"; case 189: return "lsetxattr"; case 190: return "fsetxattr";
+	case 197: return "removexattr"; case 198: return "lremovexattr"; case 199: return "fremovexattr";
+	case 200: return "tkill"; case 234: return "tgkill"; case 235: return "utimes";
+	case 257: return "openat"; case 258: return "mkdirat"; case 259: return "mknodat";
+	case 260: return "fchownat"; case 261: return "futimesat"; case 262: return "newfstatat";
+	case 263: return "unlinkat"; case 264: return "renameat"; case 265: return "linkat";
+	case 266: return "symlinkat"; case 267: return "readlinkat"; case 268: return "fchmodat";
+	case 280: return "utimensat"; case 288: return "accept4"; case 297: return "rt_tgsigqueueinfo";
+	case 302: return "prlimit64"; case 313: return "finit_module"; case 316: return "renameat2";
+	case 321: return "bpf"; case 322: return "execveat"; case 329: return "pkey_mprotect";
+	case 332: return "statx"; case 424: return "pidfd_send_signal"; case 429: return "move_mount";
+	case 435: return "clone3"; case 437: return "openat2";
+	default: return "syscall";
+	}
+}
+
+/* Name of an event's operation: the LSM op, or the guarded syscall. */
+const char *bj_event_op(const struct bj_event *e)
+{
+	return e->op == BJ_OP_SYSCALL ? syscall_name(e->arg) : bj_op_name(e->op);
+}
+
 const char *bj_op_name(unsigned int op)
 {
 	return op < BJ_OP_COUNT && op_names[op] ? op_names[op] : "unknown";
@@ -177,7 +220,8 @@ int bj_logger_event(struct bj_logger *l, const struct bj_event *e)
 		bj_event_locate(t, e, &w);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	if (!rate_ok(l, w.module ? w.module : "", e->op, now, &suppressed))
+	if (!rate_ok(l, w.module ? w.module : "", e->op == BJ_OP_SYSCALL ? 1000 + e->arg : e->op, now,
+		     &suppressed))
 		return 0;
 
 	if (l->json) {
@@ -186,7 +230,7 @@ int bj_logger_event(struct bj_logger *l, const struct bj_event *e)
 
 		json_object_object_add(o, "level", json_object_new_string(e->verdict == BJ_AUDIT ? "INFO" : "WARN"));
 		json_object_object_add(o, "msg", json_object_new_string(bj_verdict_msg(e->verdict)));
-		json_object_object_add(o, "op", json_object_new_string(bj_op_name(e->op)));
+		json_object_object_add(o, "op", json_object_new_string(bj_event_op(e)));
 		json_object_object_add(o, "class", json_object_new_string(cls ? cls : "?"));
 		json_object_object_add(o, "module", w.module ? json_object_new_string(w.module) : NULL);
 		json_object_object_add(o, "reason", json_object_new_string(bj_reason_name(e->reason)));
@@ -228,7 +272,7 @@ static void logger_text(struct bj_logger *l, FILE *f, const struct bj_event *e,
 
 	memcpy(comm, e->comm, 16);
 	fprintf(f, "level=%s msg=%s op=%s class=%s", e->verdict == BJ_AUDIT ? "INFO" : "WARN",
-		bj_verdict_msg(e->verdict), bj_op_name(e->op), cls ? cls : "?");
+		bj_verdict_msg(e->verdict), bj_event_op(e), cls ? cls : "?");
 	logfmt_str(f, "module", w->module ? w->module : "-");
 	fprintf(f, " pid=%u tid=%u", e->pid, e->tid);
 	logfmt_str(f, "comm", comm);

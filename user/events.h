@@ -41,6 +41,7 @@ void bj_logger_add_table(struct bj_logger *l, uint32_t kernel_id, const struct b
 int bj_logger_event(struct bj_logger *l, const struct bj_event *e);
 
 const char *bj_op_name(unsigned int op);
+const char *bj_event_op(const struct bj_event *e);
 const char *bj_verdict_msg(unsigned int verdict);
 const char *bj_reason_name(unsigned int reason);
 

@@ -79,10 +79,20 @@ int run_policy_resolve(struct run_policy *rp, const char *prog, bool force, uint
 	 * lack buildinfo (stripped of it, or built outside module mode). */
 	gopts.extra_modules = mods;
 	gopts.nextra_modules = nmods;
-	ret = load_go_binary(prog, &gopts, &rp->bin);
-	free(mods);
-	if (ret)
-		return ret;
+	if (rp->display) {
+		struct gosym_err gerr = { 0 };
+
+		ret = gosym_open(prog, &gopts, &rp->bin, &gerr);
+		free(mods);
+		if (ret)
+			return fail(gosym_exit_code(ret), "%s: not a readable Go binary: %s", rp->display,
+				    gerr.msg[0] ? gerr.msg : gosym_strerror(ret));
+	} else {
+		ret = load_go_binary(prog, &gopts, &rp->bin);
+		free(mods);
+		if (ret)
+			return ret;
+	}
 
 	for (uint32_t i = 0; i < rp->bin->nmodules; i++)
 		if (rp->bin->modules[i].main)
@@ -92,9 +102,9 @@ int run_policy_resolve(struct run_policy *rp, const char *prog, bool force, uint
 		if (!force)
 			return fail(EXIT_USAGE,
 				    "%s: the policy is for module %s (%s) but the binary's main module is %s "
-				    "(use --force to run anyway)", prog, want, where ? where : "policy", have);
+				    "(use --force to run anyway)", rp->display ? rp->display : prog, want, where ? where : "policy", have);
 		warnx_("%s: policy module %s differs from the binary's main module %s (--force)",
-		       prog, want, have);
+		       rp->display ? rp->display : prog, want, have);
 	}
 
 	names = calloc(rp->bin->nmodules ? rp->bin->nmodules : 1, sizeof(*names));

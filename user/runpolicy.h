@@ -20,6 +20,7 @@ struct run_policy {
 	size_t nverdicts;
 	struct bj_tablebuild tb;
 	bool have_tb;
+	const char *display;		/* name for messages ("PID 42 (/usr/bin/x)"), or NULL */
 };
 
 void run_policy_init(struct run_policy *rp);

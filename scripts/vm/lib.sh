@@ -310,6 +310,7 @@ vm_boot() {
 		-serial "file:$VM_TMP/console.log" \
 		-serial stdio \
 		-serial "file:$VM_TMP/status" \
+		${BPFJAIL_VM_QEMU_ARGS:-} \
 		</dev/null 2>"$VM_TMP/qemu.err" | cat
 	rc=${PIPESTATUS[0]}
 	if [ -n "$tailpid" ]; then

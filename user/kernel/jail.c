@@ -624,7 +624,7 @@ int bj_kernel_stats(struct bj_kernel *k, uint64_t out[BJ_STAT_COUNT])
 	return 0;
 }
 
-static int rm_tree(const char *dir)
+int bj_rm_tree(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -640,7 +640,7 @@ static int rm_tree(const char *dir)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			ret = rm_tree(path) ?: ret;
+			ret = bj_rm_tree(path) ?: ret;
 		else if (unlink(path))
 			ret = -errno;
 	}
@@ -656,7 +656,7 @@ int bj_kernel_unload(char *err, size_t errlen)
 
 	if (ret)
 		return kerr(err, errlen, ret, "bpffs: %s", strerror(-ret));
-	ret = rm_tree(BJ_PIN_ROOT);
+	ret = bj_rm_tree(BJ_PIN_ROOT);
 	if (ret)
 		return kerr(err, errlen, ret, "removing %s: %s", BJ_PIN_ROOT, strerror(-ret));
 	return 0;

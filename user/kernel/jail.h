@@ -79,6 +79,9 @@ bool bj_kernel_table_in_use(struct bj_kernel *k, uint32_t id);
 /* Global counters summed over CPUs (enum bj_stat). */
 int bj_kernel_stats(struct bj_kernel *k, uint64_t out[BJ_STAT_COUNT]);
 
+/* rm -r DIR (bpffs or tmpfs); 0 or -errno. */
+int bj_rm_tree(const char *dir);
+
 /* Remove every pinned program, link and map (all jails end). */
 int bj_kernel_unload(char *err, size_t errlen);
 
