@@ -80,7 +80,7 @@ run() {
 loop() { echo "$B open-loop $F $1 $2"; }
 
 echo "# enforce-vm: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo)," \
-	"loadavg $(cut -d' ' -f1-3 /proc/loadavg); N=$N R=$R RD=$RD RC=$RC DEPTH=$DEPTH strace N=$NS NREQ=$NREQ"
+	"clock ${BENCH_CLOCK:-real}, loadavg $(cut -d" " -f1-3 /proc/loadavg); N=$N R=$R RD=$RD RC=$RC DEPTH=$DEPTH strace N=$NS NREQ=$NREQ"
 : >"$LOG"
 cat >"$ALLPOL" <<'EOF'
 # example.com/poisoned confined but granted every class: nothing is guarded,

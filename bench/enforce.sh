@@ -39,6 +39,21 @@ for v in BENCH_ITERS BENCH_ROUNDS BENCH_D_ROUNDS BENCH_C_ROUNDS BENCH_DEPTH BENC
 	[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
 done
 
+# The guest's clock. icount (default): QEMU counts guest instructions and
+# the guest clock advances 1 ns per instruction (-icount shift=0,sleep=off, one
+# vCPU): deterministic, immune to host load; a "ns" is an instruction. real:
+# TCG with 2 vCPUs on the host's clock, as the VM tier runs: noisy.
+clock=${BENCH_CLOCK:-icount}
+case $clock in
+icount)
+	export BPFJAIL_VM_CPUS=${BPFJAIL_VM_CPUS:-1}
+	export BPFJAIL_VM_QEMU_ARGS="${BPFJAIL_VM_QEMU_ARGS:-} -icount shift=0,sleep=off"
+	;;
+real) ;;
+*) echo "enforce: BENCH_CLOCK must be icount or real, not '$clock'" >&2; exit 2 ;;
+esac
+envs+=(--env "BENCH_CLOCK=$clock")
+
 echo "# enforce: host $(uname -r), $(nproc) CPUs, loadavg before $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 t0=$(date +%s)
 scripts/vmrun --timeout "${BENCH_VM_TIMEOUT:-420}" "${adds[@]}" "${envs[@]}" -- \

@@ -72,6 +72,25 @@ struct {
 	__type(value, struct bj_gen);
 } gen SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BJ_MAX_BINARIES);
+	__type(key, struct bj_binkey);
+	__type(value, struct bj_binval);
+} binaries SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bj_agent);
+} agent SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} control SEC(".maps");
+
 /* Per thread, for sys_enter: the gen at which "jailed?" was last answered. */
 struct tcache {
 	__u64 gen;
@@ -1045,8 +1064,68 @@ int BPF_PROG(bj_fork, struct task_struct *parent, struct task_struct *child)
 	c.state = p->state;
 	c.bias = p->bias;
 	if (bpf_map_update_elem(&jails, &ctgid, &c, BPF_NOEXIST))
-		stat_inc(BJ_STAT_UNKNOWN);
+		stat_inc(BJ_STAT_JAIL_FULL);
 	return 0;
+}
+
+#define SIGSTOP 19
+
+/*
+ * The agent's side of exec: a binary it matched is jailed now, before the
+ * new image runs; one it has not seen is held (SIGSTOP, delivered before the
+ * first user instruction) and reported, if an agent is alive to answer.
+ */
+static __always_inline void agent_exec(struct task_struct *task, __u32 tgid, __u64 dev, __u64 ino)
+{
+	struct bj_binkey key = { .dev = dev, .ino = ino };
+	__u32 zero = 0;
+	struct bj_agent *a = bpf_map_lookup_elem(&agent, &zero);
+	struct bj_binval *b;
+	struct bj_hold *h;
+
+	if (!a || !a->enabled)
+		return;
+	b = bpf_map_lookup_elem(&binaries, &key);
+	if (b) {
+		__u32 table = b->table;
+		struct bj_table *t;
+		struct bj_proc p = {};
+
+		if (!(b->flags & BJ_BIN_MATCH))
+			return;
+		t = bpf_map_lookup_elem(&tables, &table);
+		if (!t || !t->valid) {
+			/* Matched, but its table is gone: fail closed. */
+			bpf_send_signal(SIGKILL);
+			stat_inc(BJ_STAT_KILLED);
+			return;
+		}
+		p.table = table;
+		p.state = BJ_PROC_ACTIVE;
+		p.bias = BPF_CORE_READ(task, mm, start_code) - t->exec_vaddr;
+		if (bpf_map_update_elem(&jails, &tgid, &p, BPF_ANY)) {
+			bpf_send_signal(SIGKILL); /* cannot jail it: never run it unjailed */
+			stat_inc(BJ_STAT_JAIL_FULL);
+			return;
+		}
+		stat_inc(BJ_STAT_AGENT_JAILED);
+		return;
+	}
+	if (!a->hold || bpf_ktime_get_ns() - a->heartbeat_ns > BJ_AGENT_STALE_NS)
+		return;
+	h = bpf_ringbuf_reserve(&control, sizeof(*h), 0);
+	if (!h) {
+		stat_inc(BJ_STAT_AGENT_HOLD_LOST);
+		return;
+	}
+	bpf_send_signal(SIGSTOP);
+	h->ts = bpf_ktime_get_ns();
+	h->dev = dev;
+	h->ino = ino;
+	h->pid = tgid;
+	h->_pad = 0;
+	bpf_ringbuf_submit(h, 0);
+	stat_inc(BJ_STAT_AGENT_HELD);
 }
 
 /*
@@ -1058,26 +1137,29 @@ int BPF_PROG(bj_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(bj_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = task->tgid, table;
+	__u32 tgid = task->tgid, table, armed;
 	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
 	struct bj_table *t;
 	struct inode *inode;
 	__u64 ino, dev;
 
-	if (!p)
-		return 0;
-	table = p->table;
-	t = bpf_map_lookup_elem(&tables, &table);
 	inode = BPF_CORE_READ(bprm, file, f_inode);
 	ino = BPF_CORE_READ(inode, i_ino);
 	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (!p) {
+		agent_exec(task, tgid, dev, ino);
+		return 0;
+	}
+	table = p->table;
+	t = bpf_map_lookup_elem(&tables, &table);
 	if (t && t->valid && t->ino == ino && t->dev == dev) {
 		p->bias = BPF_CORE_READ(task, mm, start_code) - t->exec_vaddr;
 		p->state = BJ_PROC_ACTIVE;
 		p->flags &= ~BJ_PROC_F_IN_EXEC;
 		return 0;
 	}
-	if (p->state == BJ_PROC_ARMED) {
+	armed = p->state == BJ_PROC_ARMED;
+	if (armed) {
 		struct bj_event *e;
 
 		bpf_send_signal(SIGKILL);
@@ -1103,6 +1185,8 @@ int BPF_PROG(bj_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		}
 	}
 	bpf_map_delete_elem(&jails, &tgid);
+	if (!armed)
+		agent_exec(task, tgid, dev, ino); /* the new binary may have a policy */
 	return 0;
 }
 

@@ -109,6 +109,42 @@ struct bj_gen {
 	__u64 tables;
 };
 
+/*
+ * Agent (bpfjail agent): binaries it has judged, by (dev, ino). A matching
+ * binary is jailed at exec, before its first instruction; an unknown one is
+ * held (SIGSTOP) and reported on the control ring buffer while the agent is
+ * alive (heartbeat), so the agent can look at it and continue it.
+ */
+#define BJ_MAX_BINARIES 65536
+#define BJ_BIN_MATCH 1u		/* jail with .table */
+#define BJ_BIN_NOMATCH 2u	/* run unjailed */
+#define BJ_AGENT_STALE_NS (3ull * 1000 * 1000 * 1000)
+
+struct bj_binkey {
+	__u64 dev;
+	__u64 ino;
+};
+
+struct bj_binval {
+	__u32 table;
+	__u32 flags;
+};
+
+struct bj_agent {
+	__u64 heartbeat_ns;	/* bpf_ktime_get_ns() clock (CLOCK_MONOTONIC) */
+	__u32 enabled;
+	__u32 hold;		/* hold unknown binaries */
+};
+
+/* Control ring buffer: an exec the agent must judge (the task is stopped). */
+struct bj_hold {
+	__u64 ts;
+	__u64 dev;
+	__u64 ino;
+	__u32 pid;
+	__u32 _pad;
+};
+
 enum bj_proc_state {
 	BJ_PROC_ARMED = 1,	/* jailed from its next exec of (dev, ino) on */
 	BJ_PROC_ACTIVE = 2,	/* decisions apply */
@@ -187,6 +223,10 @@ enum bj_stat {
 	BJ_STAT_TRUNCATED,
 	BJ_STAT_EVENTS_DROPPED,	/* ring buffer full */
 	BJ_STAT_WALK_MISMATCH,	/* compare mode: the two walks disagreed */
+	BJ_STAT_AGENT_JAILED,	/* agent: processes jailed at exec */
+	BJ_STAT_AGENT_HELD,	/* agent: execs held for a decision */
+	BJ_STAT_AGENT_HOLD_LOST,/* agent: hold request dropped (control buffer full) */
+	BJ_STAT_JAIL_FULL,	/* jails map full: a process could not be jailed */
 	BJ_STAT_COUNT,
 };
 

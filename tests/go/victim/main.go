@@ -16,6 +16,7 @@
 //	victim inl                        inl.Mix, inlined into main.main
 //	victim sleep [SECONDS]            sleep (default 3600), for attach tests
 //	victim wait CMD [ARG...]          print "ready PID", read a line from stdin, run CMD
+//	victim serve | loop MS MAIN CONF  long-running victims for attach tests (serve.go)
 //
 // On success it prints "ok CMD[: detail]" and exits 0. On failure it prints
 // "victim: CMD: ERROR (errno=N NAME)" on stderr and exits 1 (errno=0 none if
@@ -176,7 +177,7 @@ func run(args []string) {
 		bufio.NewReader(os.Stdin).ReadString('\n')
 		run(args[1:])
 	default:
-		if !extra(args) { // multi.go: multi, exit, kill-self
+		if !extra(args) && !attachExtra(args) { // multi.go: multi, exit, kill-self; serve.go: serve, loop
 			usage()
 		}
 	}
