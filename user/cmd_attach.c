@@ -117,8 +117,7 @@ int cmd_attach(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
-	struct bj_kernel k = { .fd_jails = -1, .fd_tables = -1, .fd_ranges = -1, .fd_pathrules = -1,
-			       .fd_events = -1, .fd_stats = -1, .fd_gen = -1, .fd_rb = -1 };
+	struct bj_kernel k;
 	uint32_t on_unknown = BJ_UNKNOWN_DENY, table_id = 0;
 	char exe[PATH_MAX + 16] = "", procexe[64], err[512] = "", state;
 	bool force = false, have_table = false;
@@ -133,6 +132,7 @@ int cmd_attach(int argc, char **argv)
 
 	run_policy_init(&rp);
 	run_mode_init(&rm);
+	bj_kernel_init(&k);
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g':

@@ -124,8 +124,7 @@ int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	struct run_policy rp;
-	struct bj_kernel k = { .fd_jails = -1, .fd_tables = -1, .fd_ranges = -1, .fd_pathrules = -1,
-			       .fd_events = -1, .fd_stats = -1, .fd_gen = -1, .fd_rb = -1 };
+	struct bj_kernel k;
 	uint32_t walk_mode = 0;
 	struct bj_logger logger;
 	struct bj_logtable lt;
@@ -139,6 +138,7 @@ int cmd_run(int argc, char **argv)
 
 	run_policy_init(&rp);
 	run_mode_init(&rm);
+	bj_kernel_init(&k);
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g':

@@ -25,8 +25,11 @@
 
 #define LOCK_FILE "/run/bpfjail.lock"
 
+struct rbctx;
+static void free_ring_ctxs(void);
+
 static const char *const map_names[] = { "jails", "tables", "ranges", "pathrules", "events", "stats",
-					 "gen" };
+					 "gen", "binaries", "agent", "control" };
 
 static int kerr(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -171,7 +174,7 @@ static int select_programs(struct bj_kernel *k, struct jail_bpf *skel, const str
 static int open_pinned_maps(struct bj_kernel *k)
 {
 	int *fds[] = { &k->fd_jails, &k->fd_tables, &k->fd_ranges, &k->fd_pathrules, &k->fd_events,
-		       &k->fd_stats, &k->fd_gen };
+		       &k->fd_stats, &k->fd_gen, &k->fd_binaries, &k->fd_agent, &k->fd_control };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		char path[256];
@@ -298,16 +301,20 @@ out:
 	return ret;
 }
 
+void bj_kernel_init(struct bj_kernel *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->fd_jails = k->fd_tables = k->fd_ranges = k->fd_pathrules = k->fd_events = k->fd_stats = -1;
+	k->fd_gen = k->fd_binaries = k->fd_agent = k->fd_control = k->fd_rb = -1;
+}
+
 int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *err, size_t errlen)
 {
 	struct stat st;
 	char path[256];
 	int lock = -1, ret;
 
-	memset(k, 0, sizeof(*k));
-	k->fd_jails = k->fd_tables = k->fd_ranges = k->fd_pathrules = k->fd_events = k->fd_stats = -1;
-	k->fd_gen = -1;
-	k->fd_rb = -1;
+	bj_kernel_init(k);
 	libbpf_set_print(libbpf_print);
 
 	ret = ensure_bpffs();
@@ -371,10 +378,12 @@ fail:
 void bj_kernel_close(struct bj_kernel *k)
 {
 	int *fds[] = { &k->fd_jails, &k->fd_tables, &k->fd_ranges, &k->fd_pathrules, &k->fd_events,
-		       &k->fd_stats, &k->fd_gen, &k->fd_rb };
+		       &k->fd_stats, &k->fd_gen, &k->fd_binaries, &k->fd_agent, &k->fd_control,
+		       &k->fd_rb };
 
 	ring_buffer__free(k->rb);
 	k->rb = NULL;
+	free_ring_ctxs();
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -509,45 +518,186 @@ int bj_kernel_del_table(struct bj_kernel *k, uint32_t id)
 	return 0;
 }
 
+/* One context per ring (the agent reads many): freed with the handle. */
 struct rbctx {
 	bj_event_fn fn;
+	bj_hold_fn hold;
 	void *ctx;
+	uint32_t table;
+	int fd;
+	struct rbctx *next;
 };
 
-static struct rbctx rb_ctx;
+static struct rbctx *rb_ctxs;
+
+static void free_ring_ctxs(void)
+{
+	while (rb_ctxs) {
+		struct rbctx *c = rb_ctxs;
+
+		rb_ctxs = c->next;
+		free(c);
+	}
+}
 
 static int rb_cb(void *ctx, void *data, size_t size)
 {
 	struct rbctx *c = ctx;
 
+	if (c->hold)
+		return size >= sizeof(struct bj_hold) ? c->hold(c->ctx, data) : 0;
 	if (size < sizeof(struct bj_event) || !c->fn)
 		return 0;
 	return c->fn(c->ctx, data);
 }
 
-int bj_kernel_watch(struct bj_kernel *k, uint32_t table, bj_event_fn fn, void *ctx)
+static int add_ring(struct bj_kernel *k, int fd, struct rbctx *c)
+{
+	int ret;
+
+	c->fd = fd;
+	if (!k->rb) {
+		k->rb = ring_buffer__new(fd, rb_cb, c, NULL);
+		ret = k->rb ? 0 : -errno;
+	} else {
+		ret = ring_buffer__add(k->rb, fd, rb_cb, c);
+	}
+	if (ret) {
+		free(c);
+		return ret;
+	}
+	c->next = rb_ctxs;
+	rb_ctxs = c;
+	return 0;
+}
+
+/* A new ring buffer for `table`, in the events map, read with fn. */
+static int watch_table(struct bj_kernel *k, uint32_t table, bj_event_fn fn, void *ctx)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "bj_events", 0, 0, BJ_EVENTS_SIZE, NULL);
+	struct rbctx *c;
+	int ret;
 
 	if (fd < 0)
 		return -errno;
 	if (bpf_map_update_elem(k->fd_events, &table, &fd, BPF_ANY)) {
-		int ret = -errno;
-
+		ret = -errno;
 		close(fd);
 		return ret;
 	}
-	rb_ctx.fn = fn;
-	rb_ctx.ctx = ctx;
-	k->rb = ring_buffer__new(fd, rb_cb, &rb_ctx, NULL);
-	if (!k->rb) {
-		int ret = -errno;
-
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->fn = fn;
+	c->ctx = ctx;
+	c->table = table;
+	ret = add_ring(k, fd, c);
+	if (ret) {
 		close(fd);
 		return ret;
 	}
-	k->fd_rb = fd;
-	k->rb_table = table;
+	/* libbpf mmaps the ring; the events map entry keeps the map alive. */
+	close(fd);
+	return 0;
+}
+
+int bj_kernel_watch(struct bj_kernel *k, uint32_t table, bj_event_fn fn, void *ctx)
+{
+	int ret = watch_table(k, table, fn, ctx);
+
+	if (!ret)
+		k->rb_table = table;
+	return ret;
+}
+
+int bj_kernel_watch_more(struct bj_kernel *k, uint32_t table, bj_event_fn fn, void *ctx)
+{
+	return watch_table(k, table, fn, ctx);
+}
+
+/* Stop delivering a table's events (libbpf cannot remove one ring: the map
+ * entry goes, so the kernel stops writing, and its callback is muted). */
+int bj_kernel_unwatch(struct bj_kernel *k, uint32_t table)
+{
+	for (struct rbctx *c = rb_ctxs; c; c = c->next)
+		if (!c->hold && c->table == table)
+			c->fn = NULL;
+	bpf_map_delete_elem(k->fd_events, &table);
+	return 0;
+}
+
+int bj_kernel_watch_holds(struct bj_kernel *k, bj_hold_fn fn, void *ctx)
+{
+	struct rbctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->hold = fn;
+	c->ctx = ctx;
+	return add_ring(k, k->fd_control, c);
+}
+
+int bj_kernel_agent_set(struct bj_kernel *k, bool enabled, bool hold)
+{
+	struct bj_agent a = { 0 };
+	struct timespec ts;
+	uint32_t zero = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	a.heartbeat_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	a.enabled = enabled;
+	a.hold = hold;
+	if (bpf_map_update_elem(k->fd_agent, &zero, &a, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int bj_kernel_agent_heartbeat(struct bj_kernel *k)
+{
+	struct bj_agent a;
+	struct timespec ts;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(k->fd_agent, &zero, &a))
+		return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	a.heartbeat_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if (bpf_map_update_elem(k->fd_agent, &zero, &a, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int bj_kernel_bin_set(struct bj_kernel *k, uint64_t dev, uint64_t ino, bool match, uint32_t table)
+{
+	struct bj_binkey key = { .dev = dev, .ino = ino };
+	struct bj_binval val = { .table = match ? table : 0, .flags = match ? BJ_BIN_MATCH : BJ_BIN_NOMATCH };
+
+	if (bpf_map_update_elem(k->fd_binaries, &key, &val, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int bj_kernel_bin_del(struct bj_kernel *k, uint64_t dev, uint64_t ino)
+{
+	struct bj_binkey key = { .dev = dev, .ino = ino };
+
+	if (bpf_map_delete_elem(k->fd_binaries, &key))
+		return -errno;
+	return 0;
+}
+
+int bj_kernel_bin_count(struct bj_kernel *k, uint32_t *n)
+{
+	struct bj_binkey key, next, *prev = NULL;
+
+	*n = 0;
+	while (bpf_map_get_next_key(k->fd_binaries, prev, &next) == 0) {
+		(*n)++;
+		key = next;
+		prev = &key;
+	}
 	return 0;
 }
 

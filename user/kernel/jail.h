@@ -24,6 +24,7 @@ struct ring_buffer;
 
 struct bj_kernel {
 	int fd_jails, fd_tables, fd_ranges, fd_pathrules, fd_events, fd_stats, fd_gen;
+	int fd_binaries, fd_agent, fd_control;
 	bool lsm;		/* LSM hooks are attached (enforce/audit) */
 	bool syscalls;		/* tp_btf/sys_enter is attached (kill/audit without LSM) */
 	bool loaded_now;	/* this invocation loaded programs (vs reused pins) */
@@ -44,6 +45,9 @@ struct bj_kernel_opts {
 };
 
 typedef int (*bj_event_fn)(void *ctx, const struct bj_event *e);
+
+/* A closed handle (every fd -1): safe to bj_kernel_close before open. */
+void bj_kernel_init(struct bj_kernel *k);
 
 /*
  * Reuse the pinned programs and maps, loading and pinning whatever the
@@ -78,6 +82,24 @@ bool bj_kernel_table_in_use(struct bj_kernel *k, uint32_t id);
 
 /* Global counters summed over CPUs (enum bj_stat). */
 int bj_kernel_stats(struct bj_kernel *k, uint64_t out[BJ_STAT_COUNT]);
+
+/* ---- agent ---- */
+/* Enable exec matching; hold: also hold unknown binaries. Then heartbeat at
+ * least every second or the kernel stops holding (a dead agent must not
+ * leave every new binary stopped). */
+int bj_kernel_agent_set(struct bj_kernel *k, bool enabled, bool hold);
+int bj_kernel_agent_heartbeat(struct bj_kernel *k);
+/* Verdict for a binary (dev in kernel encoding): match -> table, or no match. */
+int bj_kernel_bin_set(struct bj_kernel *k, uint64_t dev, uint64_t ino, bool match, uint32_t table);
+int bj_kernel_bin_del(struct bj_kernel *k, uint64_t dev, uint64_t ino);
+int bj_kernel_bin_count(struct bj_kernel *k, uint32_t *n);
+/* Hold requests: fn(ctx, hold) for each; fd to poll. */
+typedef int (*bj_hold_fn)(void *ctx, const struct bj_hold *h);
+int bj_kernel_watch_holds(struct bj_kernel *k, bj_hold_fn fn, void *ctx);
+/* Add another table's events to the same ring buffer set (after watch or
+ * watch_holds): the agent reads every table it made from one epoll fd. */
+int bj_kernel_watch_more(struct bj_kernel *k, uint32_t table, bj_event_fn fn, void *ctx);
+int bj_kernel_unwatch(struct bj_kernel *k, uint32_t table);
 
 /* rm -r DIR (bpffs or tmpfs); 0 or -errno. */
 int bj_rm_tree(const char *dir);
