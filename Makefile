@@ -7,6 +7,8 @@
 # make fuzz       the loader's libFuzzer target, for a bounded time
 # make vmlinux    regenerate vmlinux/vmlinux.h from this kernel's BTF
 # make deps       install build and test dependencies (apt-get)
+# make bench      benchmarks: bench/inspect.sh, bench/enforce.sh (VM; see bench/README.md)
+# make man        build/bpfjail.8 from docs/bpfjail.md (pandoc if installed)
 
 OUT        ?= build
 CC         ?= gcc
@@ -19,7 +21,10 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	      -D_GNU_SOURCE -DBPFJAIL_VERSION='"$(VERSION)"'
 INCLUDES   := -I$(OUT) -Iuser -Ibpf
-LIBS_DYN   := -lelf -lz -lzstd -ljson-c -lyaml
+LIBS_DYN   := -lelf -lz -lzstd -ljson-c -lyaml -lmicrohttpd -lnettle
+# The static build has no metrics HTTP server: Debian's libmicrohttpd.a needs
+# GnuTLS, and a static GnuTLS needs a static p11-kit Debian does not ship.
+LIBS_STATIC := $(filter-out -lmicrohttpd,$(LIBS_DYN))
 # libbpf.a from libbpf-dev: the binary must not depend on the host's libbpf.
 LIBBPF_A   := $(firstword $(wildcard /usr/lib/$(shell gcc -print-multiarch)/libbpf.a /usr/lib64/libbpf.a /usr/lib/libbpf.a))
 
@@ -44,8 +49,8 @@ USER_OBJS   := $(patsubst %.c,$(OUT)/obj/%.o,$(USER_SRCS))
 STATIC_OBJS := $(patsubst %.c,$(OUT)/static-obj/%.o,$(USER_SRCS))
 HDRS        := $(wildcard user/*.h user/*/*.h bpf/*.h)
 
-.SECONDARY: $(BPF_OBJS)
-.PHONY: all static test vm-test host-test unit-test fuzz vmlinux deps clean demo
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+.PHONY: all static test vm-test host-test unit-test fuzz vmlinux deps clean demo man
 all: $(OUT)/bpfjail
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h | $(OUT)/bpf
@@ -71,7 +76,7 @@ $(OUT)/bpfjail: $(USER_OBJS)
 
 static: $(OUT)/bpfjail-static
 $(OUT)/bpfjail-static: $(STATIC_OBJS)
-	$(CC) $(CFLAGS) -static -o $@ $^ -lbpf $(LIBS_DYN)
+	$(CC) $(CFLAGS) -static -o $@ $^ -lbpf $(LIBS_STATIC)
 
 $(OUT)/bpf:
 	mkdir -p $@
@@ -81,6 +86,20 @@ vmlinux:
 
 deps:
 	bash scripts/install-deps.sh
+
+# The man page: pandoc when it is installed, else a small awk converter that
+# knows the few Markdown constructs docs/bpfjail.md uses. `man -l` shows it.
+man: $(OUT)/bpfjail.8
+$(OUT)/bpfjail.8: docs/bpfjail.md scripts/md2man.awk
+	@mkdir -p $(OUT)
+	@if command -v pandoc >/dev/null 2>&1; then \
+		pandoc -s -f markdown -t man -M title=BPFJAIL -M section=8 \
+			-M footer='bpfjail $(VERSION)' -M header='bpfjail manual' $< -o $@.tmp; \
+	else \
+		echo "man: pandoc not installed, using scripts/md2man.awk"; \
+		awk -v version='$(VERSION)' -f scripts/md2man.awk $< > $@.tmp; \
+	fi && mv $@.tmp $@
+	@echo "man: wrote $@ (view: man -l $@)"
 
 # --- sanitizer and fuzzer builds (tests/host/badinput.sh, tests/fuzz/loader.sh)
 # build/asan/bpfjail: every user source with ASan+UBSan, errors fatal.
@@ -127,6 +146,16 @@ fuzz:
 
 demo:
 	bash scripts/demo.sh
+
+# --- benchmarks (not part of make test; figures in bench/README.md) ---------
+.PHONY: bench bench-inspect bench-enforce
+bench: bench-inspect bench-enforce
+
+bench-inspect: all
+	bash bench/inspect.sh
+
+bench-enforce: static
+	bash bench/enforce.sh
 
 clean:
 	rm -rf $(OUT)

@@ -98,7 +98,12 @@ def fmt_spread(xs):
     return f"{m:10.0f}  {min(xs):10.0f} {max(xs):10.0f}  {100 * (max(xs) - min(xs)) / m:5.1f}%"
 
 print()
-print("per variant (medians over rounds; TCG: absolute values are meaningless)")
+clock = "real"
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("# enforce-vm:") and "clock icount" in line:
+        clock = "icount"
+unit = "ns = guest instructions (icount)" if clock == "icount" else "ns of TCG wall time"
+print(f"per variant, clock {clock}: {unit}; absolute values say nothing about real hardware")
 print(f"{'test':4} {'variant':17} {'metric':12} {'n':>2} {'median':>10}  {'min':>10} {'max':>10}  spread")
 metric = {"a": "ns_per_iter", "d": "ns_per_iter", "c": "total_ms"}
 for (test, variant) in sorted(runs, key=lambda x: ("dac".index(x[0]), x[1])):
@@ -116,16 +121,22 @@ def ratio(test, num, den, key):
     med = statistics.median(a.values()) / statistics.median(b.values())
     return statistics.median(per), min(per), max(per), med, len(per)
 
+def frames_of(variant):
+    fr = [v.get("phys_frames") for v in runs.get(("a", variant), {}).values()]
+    return "%.0f" % fr[0] if fr and isinstance(fr[0], float) else "?"
+
+deep, shallow = frames_of("fp"), frames_of("shallow-fp")
 rows = [
-    ("a", "fp", "unjailed", "ns_per_iter", 1.3, "open+close, 25 frames, jailed --stack-walk fp / unjailed"),
-    ("a", "kernel", "unjailed", "ns_per_iter", 1.3, "open+close, 25 frames, jailed --stack-walk kernel / unjailed"),
-    ("a", "allow-all", "unjailed", "ns_per_iter", None, "jailed, every class granted (hooks, no walk) / unjailed"),
-    ("a", "shallow-fp", "shallow-unjailed", "ns_per_iter", None, "open+close, 11 frames, jailed fp / unjailed"),
+    ("a", "fp", "unjailed", "ns_per_iter", 1.3, f"open+close, {deep} frames: jailed, --stack-walk fp / unjailed"),
+    ("a", "kernel", "unjailed", "ns_per_iter", 1.3, f"open+close, {deep} frames: jailed, --stack-walk kernel / unjailed"),
+    ("a", "allow-all", "unjailed", "ns_per_iter", None, "  jailed, every class granted (hooks run, no walk) / unjailed"),
+    ("a", "compare", "unjailed", "ns_per_iter", None, "  jailed, --stack-walk compare (fp walk + kernel walk) / unjailed"),
+    ("a", "shallow-fp", "shallow-unjailed", "ns_per_iter", None, f"  open+close, {shallow} frames: jailed fp / unjailed"),
     ("b", "strace", "unjailed", "ns_per_iter", None, "strace -f --seccomp-bpf -e trace=openat / unjailed"),
-    ("c", "jailed", "unjailed", "total_ms", 1.05, "walk+hash 2000 files, HTTP to itself: jailed / unjailed"),
+    ("c", "jailed", "unjailed", "total_ms", 1.05, "walk+hash a tree, HTTP to itself: jailed / unjailed"),
     ("c", "jailed", "unjailed", "walk_ms", None, "  its walk+hash phase"),
     ("c", "jailed", "unjailed", "http_ms", None, "  its HTTP phase"),
-    ("d", "after", "before", "ns_per_iter", 1.02, "unjailed process, jails loaded / nothing loaded"),
+    ("d", "after", "before", "ns_per_iter", 1.02, "open+close, unjailed process: jails loaded / nothing loaded"),
 ]
 print()
 print("summary: ratio = median of per-round ratios [min-max over rounds]; 'of medians' = median/median")
@@ -148,21 +159,25 @@ def med(test, variant, key="ns_per_iter"):
     xs = list(vals(test, variant, key).values())
     return statistics.median(xs) if xs else None
 
-u, fp, kr, al, su, sf = (med("a", v) for v in ("unjailed", "fp", "kernel", "allow-all", "shallow-unjailed", "shallow-fp"))
-frames = [v.get("phys_frames") for v in runs.get(("a", "fp"), {}).values()]
-sframes = [v.get("phys_frames") for v in runs.get(("a", "shallow-fp"), {}).values()]
+u, fp, kr, al, cm, su, sf = (med("a", v) for v in
+                             ("unjailed", "fp", "kernel", "allow-all", "compare", "shallow-unjailed", "shallow-fp"))
 if None not in (u, fp, kr, al):
     print()
-    print("where the time goes (test a, medians, ns of TCG time per open+close; one file_open hook per iteration):")
-    print(f"  unjailed loop                       {u:8.0f}")
-    print(f"  + hooks and jail lookups, no walk   {al - u:+8.0f}   (allow-all - unjailed)")
-    print(f"  + fp walk and range lookups         {fp - al:+8.0f}   (fp - allow-all)")
-    print(f"  + kernel walk instead               {kr - al:+8.0f}   (kernel - allow-all)")
-    if su and sf and frames and sframes and frames[0] and sframes[0] and frames[0] != sframes[0]:
-        df = frames[0] - sframes[0]
+    print(f"where the time goes (test a, medians per open+close, {unit}; one guarded hook, file_open, per iteration):")
+    print(f"  unjailed loop                            {u:8.0f}")
+    print(f"  + LSM hooks find the process jailed      {al - u:+8.0f}   allow-all - unjailed (nothing guarded: no walk)")
+    print(f"  + fp walk with range lookups             {fp - al:+8.0f}   fp - allow-all")
+    print(f"  + kernel walk with range lookups         {kr - al:+8.0f}   kernel - allow-all")
+    if cm is not None:
+        look = (kr - al) - (cm - fp)
+        print(f"    bpf_get_task_stack + compare loop      {cm - fp:+8.0f}   compare - fp")
+        print(f"    range lookups (kernel mode's loop)     {look:+8.0f}   (kernel - allow-all) - (compare - fp)")
+        print(f"    fp walk without the lookups, about     {(fp - al) - look:+8.0f}   (fp - allow-all) - lookups")
+    if su and sf and deep != "?" and shallow != "?" and deep != shallow:
+        df = float(deep) - float(shallow)
         per = ((fp - u) - (sf - su)) / df
-        print(f"  fp cost per extra frame             {per:+8.1f}   (({frames[0]:.0f} vs {sframes[0]:.0f} physical frames)")
-        print(f"  fp overhead at {sframes[0]:.0f} frames            {sf - su:+8.0f}   (shallow-fp - shallow-unjailed)")
+        print(f"  fp cost per frame                        {per:+8.1f}   from {deep} vs {shallow} physical frames")
+        print(f"  fp fixed cost (hook, copy, verdict)      {(sf - su) - per * float(shallow):+8.0f}   (shallow-fp - shallow-unjailed) - {shallow} frames")
 if fails:
     print()
     print(f"{len(fails)} INVALID run(s):")

@@ -428,6 +428,13 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 	if (!t || !t->valid) {
 		/* Jailed, but the table is gone: never run confined code unchecked. */
 		stat_inc(BJ_STAT_UNKNOWN);
+		s->table = table;
+		s->n = 0;
+		s->truncated = 0;
+		s->bias = 0;
+		emit(s, tgid, class, op, arg, op == BJ_OP_SYSCALL ? BJ_KILL : BJ_DENY, BJ_REASON_NO_TABLE, 0);
+		if (op == BJ_OP_SYSCALL)
+			bpf_send_signal(SIGKILL); /* a tracepoint's return value denies nothing */
 		return -EPERM;
 	}
 	/* Each table is judged by one mechanism: LSM hooks, or sys_enter. */
@@ -516,7 +523,8 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 			bpf_loop(nref, cmp_step, NULL, 0);
 		if (s->diff) {
 			stat_inc(BJ_STAT_WALK_MISMATCH);
-			emit(s, tgid, class, op, s->diff - 1, BJ_ALLOW, BJ_REASON_WALK_MISMATCH, 0);
+			/* groups carries the first differing frame's index here */
+			emit(s, tgid, class, op, arg, BJ_ALLOW, BJ_REASON_WALK_MISMATCH, s->diff - 1);
 		}
 	}
 
@@ -771,12 +779,21 @@ int BPF_PROG(bj_path_chown, const struct path *path, __u32 uid, __u32 gid, int r
  * keeps the one whose argument count matches the running kernel's BTF
  * (program names end in __NARGS). utimes only reaches this hook.
  */
+#define ATTR_FILE (1 << 13)
+
 static __always_inline int setattr(void *ctx, struct iattr *attr)
 {
 	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
 
-	if (valid & ATTR_SIZE)
-		return check(ctx, BJ_CLASS_IDX_WPATH, BJ_OP_TRUNCATE, 0);
+	if (valid & ATTR_SIZE) {
+		/* truncate(2) and open(O_TRUNC) were judged, with their path, by
+		 * path_truncate; ftruncate(2) carries its file: judge it here. */
+		if (!(valid & ATTR_FILE))
+			return 0;
+		return check_at(BJ_CLASS_IDX_WPATH, BJ_OP_TRUNCATE, 0,
+				BPF_CORE_READ(attr, ia_file, f_path.dentry),
+				BPF_CORE_READ(attr, ia_file, f_path.mnt));
+	}
 	if (valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME | ATTR_MTIME))
 		return check(ctx, BJ_CLASS_IDX_FATTR, BJ_OP_CHMOD, valid);
 	return 0;
@@ -1063,8 +1080,15 @@ int BPF_PROG(bj_fork, struct task_struct *parent, struct task_struct *child)
 	c.table = p->table;
 	c.state = p->state;
 	c.bias = p->bias;
-	if (bpf_map_update_elem(&jails, &ctgid, &c, BPF_NOEXIST))
+	if (bpf_map_update_elem(&jails, &ctgid, &c, BPF_NOEXIST)) {
+		/*
+		 * The child cannot be jailed (map full). It is not ours to
+		 * signal from here; the jailed parent is: end it, so it cannot
+		 * go on forking unjailed copies of itself.
+		 */
 		stat_inc(BJ_STAT_JAIL_FULL);
+		bpf_send_signal(SIGKILL);
+	}
 	return 0;
 }
 
@@ -1109,6 +1133,13 @@ static __always_inline void agent_exec(struct task_struct *task, __u32 tgid, __u
 			return;
 		}
 		stat_inc(BJ_STAT_AGENT_JAILED);
+		/* This thread may have cached "not jailed" (kill mode): recheck. */
+		{
+			struct bj_gen *g = bpf_map_lookup_elem(&gen, &zero);
+
+			if (g)
+				__sync_fetch_and_add(&g->gen, 1);
+		}
 		return;
 	}
 	if (!a->hold || bpf_ktime_get_ns() - a->heartbeat_ns > BJ_AGENT_STALE_NS)

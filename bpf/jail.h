@@ -3,13 +3,17 @@
  * Structures shared by bpf/jail.bpf.c and userspace (user/kernel/). Plain C
  * types only: the BPF side sees vmlinux.h's __u32..., userspace <linux/types.h>.
  *
- * Maps (see docs/design.md):
- *   jails   HASH   tgid -> struct bj_proc        one lookup: jailed or not
- *   tables  ARRAY  table id -> struct bj_table   per (binary, policy)
- *   ranges  ARRAY  slot -> struct bj_range       every table's ranges, a slice each
- *   scratch PERCPU_ARRAY                          stack window + PCs of one decision
- *   events  RINGBUF                               struct bj_event
- *   stats   PERCPU_ARRAY                          global counters (enum bj_stat)
+ * Maps (docs/design.md has the full list):
+ *   jails     HASH   tgid -> struct bj_proc        one lookup: jailed or not
+ *   tables    ARRAY  table id -> struct bj_table   per (binary, policy)
+ *   ranges    ARRAY  slot -> struct bj_range       every table's ranges, a slice each
+ *   pathrules HASH   (table, dev, ino) -> groups granted per access letter
+ *   events    ARRAY_OF_MAPS table id -> RINGBUF    struct bj_event, one ring per table
+ *   stats     PERCPU_ARRAY                         global counters (enum bj_stat)
+ *   gen       ARRAY  jail generation + live tables (sys_enter's cache)
+ *   tcache    TASK_STORAGE per-thread "jailed?" for sys_enter
+ *   binaries  HASH   (dev, ino) -> agent verdict;  agent ARRAY;  control RINGBUF
+ *   scratch   PERCPU_ARRAY                         stack window + PCs of one decision
  */
 #ifndef BPFJAIL_JAIL_H
 #define BPFJAIL_JAIL_H

@@ -8,9 +8,10 @@ PKGS=(
 	make gcc clang llvm pkg-config git ca-certificates
 	libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 	bpftool
-	libyaml-dev libjson-c-dev libmicrohttpd-dev
+	libyaml-dev libjson-c-dev libmicrohttpd-dev nettle-dev
 	golang-go
 	python3
+	prometheus
 	libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio
 	xz-utils

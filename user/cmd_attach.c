@@ -328,8 +328,15 @@ int cmd_detach(int argc, char **argv)
 	bj_kernel_close(&k);
 	if (ret)
 		return fail(EXIT_FAIL, "detach: %s", strerror(-ret));
-	if (!env.json)
+	if (env.json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "detached", json_object_new_int(pid));
+		json_print(o);
+		json_object_put(o);
+	} else {
 		printf("detached PID %d\n", pid);
+	}
 	return EXIT_OK;
 }
 
@@ -395,6 +402,8 @@ int cmd_list(int argc, char **argv)
 			json_object_object_add(o, "table", json_object_new_int(p.table));
 			json_object_object_add(o, "policy", meta && json_object_object_get_ex(meta, "policy", &v)
 								    ? json_object_get(v) : NULL);
+			json_object_object_add(o, "command", meta && json_object_object_get_ex(meta, "command", &v)
+								     ? json_object_get(v) : NULL);
 			json_object_object_add(o, "mode", meta && json_object_object_get_ex(meta, "mode", &v)
 								  ? json_object_get(v) : NULL);
 			json_object_object_add(o, "confined", meta && json_object_object_get_ex(meta, "confined", &v)
@@ -411,8 +420,8 @@ int cmd_list(int argc, char **argv)
 	if (env.json) {
 		json_print(arr);
 	} else {
-		printf("%-8s %-8s %-7s %8s %7s %7s %7s  %-30s %s\n", "PID", "MODE", "POLICY", "CHECKED",
-		       "DENIED", "AUDITED", "UNKNOWN", "EXE", "CONFINED");
+		printf("%-8s %-8s %8s %7s %7s %7s  %-30s %-24s %s\n", "PID", "MODE", "CHECKED",
+		       "DENIED", "AUDITED", "UNKNOWN", "EXE", "CONFINED", "POLICY");
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {
 			struct json_object *o = json_object_array_get_idx(arr, i), *v, *m;
 			const char *mode = "?", *pol = "?";
@@ -422,16 +431,23 @@ int cmd_list(int argc, char **argv)
 			if (json_object_object_get_ex(o, "policy", &v) && v)
 				pol = json_object_get_string(v);
 			json_object_object_get_ex(o, "confined", &m);
-			printf("%-8d %-8s %-7s %8lld %7lld %7lld %7lld  %-30s ",
-			       json_object_get_int(json_object_object_get(o, "pid")), mode, pol,
+			printf("%-8d %-8s %8lld %7lld %7lld %7lld  %-30s ",
+			       json_object_get_int(json_object_object_get(o, "pid")), mode,
 			       (long long)json_object_get_int64(json_object_object_get(o, "checked")),
 			       (long long)json_object_get_int64(json_object_object_get(o, "denied")),
 			       (long long)json_object_get_int64(json_object_object_get(o, "audited")),
 			       (long long)json_object_get_int64(json_object_object_get(o, "unknown")),
 			       json_object_get_string(json_object_object_get(o, "exe")));
-			for (size_t j = 0; m && j < json_object_array_length(m); j++)
-				printf("%s%s", j ? "," : "", json_object_get_string(json_object_array_get_idx(m, j)));
-			putchar('\n');
+			{
+				int w = 0;
+
+				for (size_t j = 0; m && j < json_object_array_length(m); j++)
+					w += printf("%s%s", j ? "," : "",
+						    json_object_get_string(json_object_array_get_idx(m, j)));
+				if (!m || !json_object_array_length(m))
+					w += printf("-");
+				printf("%*s %s\n", w < 24 ? 24 - w : 0, "", pol);
+			}
 		}
 	}
 	json_object_put(arr);
@@ -444,19 +460,20 @@ int cmd_unload(int argc, char **argv)
 	struct bj_kernel_opts ko = { .no_load = true };
 	bool force = argc == 2 && !strcmp(argv[1], "--force");
 	char err[512];
-	struct bj_proc p;
 	pid_t pid = 0;
 
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("Usage: bpfjail unload [--force]\n\nDetach and remove every pinned bpfjail program and map\n"
+		       "(all versions). Refuses while a process is jailed, unless --force.\n");
+		return EXIT_OK;
+	}
 	if (argc > 2 || (argc == 2 && !force))
 		return fail(EXIT_USAGE, "unload: usage: bpfjail unload [--force]");
-	if (bj_kernel_open(&k, &ko, err, sizeof(err)) == 0) {
-		bool jailed = bj_kernel_next_proc(&k, &pid, &p) == 0;
-
-		bj_kernel_close(&k);
-		if (jailed && !force)
-			return fail(EXIT_PROCESS, "unload: PID %d (and maybe others) is jailed; "
-				    "'bpfjail list' shows them, --force ends every jail", pid);
-	}
+	(void)ko;
+	(void)k;
+	if (!force && bj_kernel_any_jailed(&pid))
+		return fail(EXIT_PROCESS, "unload: PID %d (and maybe others) is jailed; "
+			    "'bpfjail list' shows them, --force ends every jail", pid);
 	if (bj_kernel_unload(err, sizeof(err)))
 		return fail(EXIT_FAIL, "unload: %s", err);
 	bj_rm_tree("/run/bpfjail");

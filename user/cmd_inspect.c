@@ -143,7 +143,10 @@ static int inspect_json(const struct gosym_binary *bin, bool funcs, bool ranges,
 			json_object_object_add(fo, "module", jstr(modname(bin, f->module)));
 			json_object_object_add(fo, "kind", jstr(gosym_kind_str(f->kind)));
 			json_object_object_add(fo, "frameless",
-					       json_object_new_boolean(f->flags & GOSYM_FN_FRAMELESS_SYSCALL));
+					       json_object_new_boolean(f->flags & (GOSYM_FN_FRAMELESS_SYSCALL |
+										   GOSYM_FN_RA_IN_R12)));
+			json_object_object_add(fo, "ra_r12",
+					       json_object_new_boolean(f->flags & GOSYM_FN_RA_IN_R12));
 			json_object_object_add(fo, "inline",
 					       json_object_new_boolean(f->flags & GOSYM_FN_HAS_INLINE));
 			json_object_array_add(a, fo);
@@ -270,9 +273,11 @@ static int inspect_text(const struct gosym_binary *bin, bool funcs, bool ranges,
 			char flags[16];
 
 			snprintf(flags, sizeof(flags), "%s%s",
+				 f->flags & GOSYM_FN_RA_IN_R12 ? "ra-r12" :
 				 f->flags & GOSYM_FN_FRAMELESS_SYSCALL ? "frameless" : "",
 				 f->flags & GOSYM_FN_HAS_INLINE ?
-					 (f->flags & GOSYM_FN_FRAMELESS_SYSCALL ? "+inl" : "inline") : "");
+					 (f->flags & (GOSYM_FN_FRAMELESS_SYSCALL | GOSYM_FN_RA_IN_R12) ? "+inl"
+											: "inline") : "");
 			printf("%-18s %-18s %-9s %-9s %s%s%s%s\n", hex(b1, f->entry), hex(b2, f->end),
 			       gosym_kind_str(f->kind), flags[0] ? flags : "-", f->name,
 			       mod ? " (" : "", mod ? mod : "", mod ? ")" : "");

@@ -52,8 +52,9 @@ static void run_usage(FILE *f)
 		"                        reason=walk-mismatch where they differ\n"
 		"\n"
 		"Exit status: PROG's own (128+N if killed by signal N); bpfjail's failures:\n"
-		"2 usage/policy, 3 bad PROG file, 4 PROG is not a readable Go binary,\n"
-		"5 no BPF LSM, 1 other; 126 PROG not executable, 127 PROG not found.\n");
+		"2 usage/policy, 3 bad PROG or policy file, 4 PROG is not a readable Go\n"
+		"binary, 5 BPF LSM required (--mode enforce, --require enforce) but not\n"
+		"usable, 1 other; 126 PROG not executable, 127 PROG not found.\n");
 }
 
 /* execvp's search, done up front: the jail must know the file's inode. */
@@ -208,8 +209,18 @@ int cmd_run(int argc, char **argv)
 	ret = run_policy_resolve(&rp, prog, force, rm.mode, on_unknown);
 	if (ret)
 		goto out;
-	if (rp.tb.nconfined == 0)
-		warnx_("no module that the policy confines is present in %s: nothing to enforce", prog);
+	{
+		/* Modules the policy names are in rp.bin even when PROG lacks
+		 * them (they help attribute code without buildinfo): count only
+		 * confined modules that own code (a range) in PROG. */
+		uint32_t present = 0;
+
+		for (uint32_t m = 0; m < rp.bin->nmodules; m++)
+			if (rp.tb.module_group[m] >= 0 && rp.bin->modules[m].nranges)
+				present++;
+		if (present == 0)
+			warnx_("no module that the policy confines is present in %s: nothing to enforce", prog);
+	}
 
 	phase("policy and binary read");
 	rp.tb.table.walk_mode = walk_mode;

@@ -97,7 +97,7 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -j, --json     JSON output (errors as {\"error\": ...})\n"
 		"  -p, --pretty   pretty-printed JSON (implies -j)\n"
-		"  -v, --verbose  libbpf debug output on stderr\n"
+		"  -v, --verbose  timings and libbpf warnings on stderr (-vv: libbpf debug)\n"
 		"  -V, --version  print the version\n"
 		"  -h, --help     this text\n"
 		"\n"

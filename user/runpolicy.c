@@ -29,7 +29,9 @@ static int policy_fail(int ret, const struct bj_err *e, const char *what)
 {
 	if (ret == -ENOMEM)
 		return fail(EXIT_FAIL, "%s: out of memory", what);
-	return fail(EXIT_USAGE, "%s", e->msg[0] ? e->msg : what);
+	/* A policy file that cannot be read is bad input (as in `policy
+	 * show`); one that reads but says something wrong is a policy error. */
+	return fail(ret == -EINVAL ? EXIT_USAGE : EXIT_INPUT, "%s", e->msg[0] ? e->msg : what);
 }
 
 int run_policy_option(struct run_policy *rp, int c, const char *arg)
@@ -120,7 +122,8 @@ int run_policy_resolve(struct run_policy *rp, const char *prog, bool force, uint
 
 	ret = bj_table_build(rp->bin, rp->verdicts, prog, mode, on_unknown, &rp->tb, err, sizeof(err));
 	if (ret)
-		return fail(ret == -ENOMEM ? EXIT_FAIL : EXIT_NOT_GO, "%s: %s", prog, err);
+		return fail(ret == -ENOMEM ? EXIT_FAIL : ret == -E2BIG ? EXIT_USAGE : EXIT_NOT_GO, "%s: %s",
+			    rp->display ? rp->display : prog, err);
 	rp->have_tb = true;
 	for (uint32_t i = 0; i < rp->tb.nwarnings; i++)
 		warnx_("%s", rp->tb.warnings[i]);

@@ -14,7 +14,8 @@
 
 struct json_object;
 
-/* Record table id: exe, policy sources, mode, confined modules. */
+/* Record table id: exe, the command that made it (policy_desc: "attach",
+ * "run"), where the policy came from (from rp), mode, confined modules. */
 int tablemeta_write(const struct bj_kernel *k, uint32_t id, const char *exe,
 		    const char *policy_desc, const struct run_policy *rp, uint32_t mode, pid_t owner);
 /* The record, or NULL (caller puts it). */

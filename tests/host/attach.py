@@ -190,7 +190,8 @@ def test_kill_loop():
         R.notok(f"{name}: exit 0, prints what it attached", f"stdout {r.out!r}")
     j = jails().get(v.pid)
     if j and j["mode"] == "kill" and j["confined"] == ["example.com/poisoned"] and j["exe"] == VICTIM \
-            and j["state"] == "active":
+            and j["state"] == "active" and j["policy"] == "--policy example.com/poisoned=confined" \
+            and j["command"] == "attach":
         R.ok(f"{name}: list -j shows the jail after attach has exited (pinned)")
     else:
         R.notok(f"{name}: list -j shows the jail after attach has exited (pinned)", f"entry {j}")
@@ -413,6 +414,66 @@ def test_exit_removes():
         R.ok(f"{name}: its table is freed by the next list ({before[1]} -> {after[1]})")
     else:
         R.notok(f"{name}: its table is freed by the next list", f"{before} -> {after}")
+
+
+def test_policy_sources():
+    """go.mod and YAML policies; list names where the policy came from."""
+    name = "attach: policy sources"
+    gomod = os.path.join(tmpdir, "go.mod")
+    with open(gomod, "w") as f:
+        f.write("module example.com/victim\n\ngo 1.19\n\nrequire example.com/poisoned v0.0.0 // gomodjail:confined\n")
+    yml = os.path.join(tmpdir, "policy.yaml")
+    with open(yml, "w") as f:
+        f.write("modules:\n  example.com/poisoned:\n    policy: confined\n")
+    for opt, path in (("--go-mod", gomod), ("--policy-file", yml)):
+        v = Victim([VICTIM, "serve"], name)
+        r = bj("attach", "--mode", "kill", opt, path, str(v.pid))
+        j = jails().get(v.pid, {})
+        res = v.do(CONF_OP)
+        killed, rc = exited_by_sigkill(v)
+        if r.rc == 0 and j.get("policy") == f"{opt} {path}" and j.get("confined") == ["example.com/poisoned"] \
+                and killed and res is None:
+            R.ok(f"{name}: {opt}: confined op killed, list policy '{opt} FILE'")
+        else:
+            R.notok(f"{name}: {opt}: confined op killed, list policy '{opt} FILE'",
+                    f"{r.brief()} list {j} result {res!r} exit {rc}")
+
+
+def test_concurrent():
+    """Attaches running at the same time get distinct tables, and each victim
+    is judged by its own mode (even PIDs' attach: kill, odd: audit)."""
+    name = "concurrent attaches"
+    problems = []
+    for rnd in range(3):
+        vs = [Victim([VICTIM, "serve"], f"{name} {i}") for i in range(8)]
+        modes = ["kill" if i % 2 == 0 else "audit" for i in range(8)]
+        atts = [subprocess.Popen([BPFJAIL, "attach", "--mode", m, *POLICY, str(v.pid)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for v, m in zip(vs, modes)]
+        rcs = [a.wait(30) for a in atts]
+        for a in atts:
+            a.stdout.close()
+            a.stderr.close()
+        lst = jails()
+        tables = [lst.get(v.pid, {}).get("table") for v in vs]
+        if rcs != [0] * 8:
+            problems.append(f"round {rnd}: attach exit statuses {rcs}")
+        if len(set(tables)) != 8:
+            problems.append(f"round {rnd}: table ids {tables} (shared)")
+        for v, m in zip(vs, modes):
+            res = v.do(CONF_OP)
+            rc = v.wait(1)
+            if (m == "kill") != (rc == -signal.SIGKILL):
+                problems.append(f"round {rnd}: PID {v.pid} attached --mode {m}: result {res!r}, exit {rc}, "
+                                f"list mode {lst.get(v.pid, {}).get('mode')}")
+            v.kill()
+        jails()  # free the tables
+        if problems:
+            break
+    if problems:
+        R.notok(f"{name}: distinct tables, each victim judged by its own mode", "; ".join(problems))
+    else:
+        R.ok(f"{name}: distinct tables, each victim judged by its own mode (3 rounds of 8)")
 
 
 def test_pin_reuse():
@@ -649,6 +710,8 @@ def main():
         test_audit_detach()
         test_exit_removes()
         test_pin_reuse()
+        test_policy_sources()
+        test_concurrent()
         test_bad_input()
     finally:
         cleanup()

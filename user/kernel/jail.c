@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
@@ -317,9 +318,17 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *er
 	bj_kernel_init(k);
 	libbpf_set_print(libbpf_print);
 
-	ret = ensure_bpffs();
-	if (ret)
-		return kerr(err, errlen, ret, "cannot mount bpffs at /sys/fs/bpf: %s", strerror(-ret));
+	if (o->no_load) {
+		struct statfs sfs;
+
+		/* Read-only users (list, detach) must not mount anything. */
+		if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != BPF_FS_MAGIC)
+			return kerr(err, errlen, -ENOENT, "bpffs is not mounted: no process is jailed");
+	} else {
+		ret = ensure_bpffs();
+		if (ret)
+			return kerr(err, errlen, ret, "cannot mount bpffs at /sys/fs/bpf: %s", strerror(-ret));
+	}
 	pin_dir(k->dir, sizeof(k->dir));
 
 	/* One loader at a time: two first invocations must not both load. */
@@ -800,12 +809,41 @@ int bj_rm_tree(const char *dir)
 	return ret;
 }
 
+bool bj_kernel_any_jailed(pid_t *pid)
+{
+	DIR *d = opendir(BJ_PIN_ROOT);
+	struct dirent *de;
+	bool found = false;
+
+	while (d && !found && (de = readdir(d))) {
+		char path[512];
+		uint32_t next;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), BJ_PIN_ROOT "/%s/maps/jails", de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+			*pid = next;
+			found = true;
+		}
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 int bj_kernel_unload(char *err, size_t errlen)
 {
-	int ret = ensure_bpffs();
+	struct statfs sfs;
+	int ret;
 
-	if (ret)
-		return kerr(err, errlen, ret, "bpffs: %s", strerror(-ret));
+	if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != BPF_FS_MAGIC)
+		return 0; /* nothing can be pinned */
 	ret = bj_rm_tree(BJ_PIN_ROOT);
 	if (ret)
 		return kerr(err, errlen, ret, "removing %s: %s", BJ_PIN_ROOT, strerror(-ret));

@@ -6,7 +6,7 @@
  * invocation reuses them, so jails outlive the command that made them and
  * no second set of programs is ever loaded.
  *
- *   <dir>/maps/{jails,tables,ranges,pathrules,events,stats}
+ *   <dir>/maps/<map name>   every map of bpf/jail.bpf.c (bpf/jail.h lists them)
  *   <dir>/links/<program name>
  */
 #ifndef BPFJAIL_KERNEL_JAIL_H
@@ -103,6 +103,9 @@ int bj_kernel_unwatch(struct bj_kernel *k, uint32_t table);
 
 /* rm -r DIR (bpffs or tmpfs); 0 or -errno. */
 int bj_rm_tree(const char *dir);
+
+/* Is any process jailed, by any pinned version? *pid gets one. */
+bool bj_kernel_any_jailed(pid_t *pid);
 
 /* Remove every pinned program, link and map (all jails end). */
 int bj_kernel_unload(char *err, size_t errlen);

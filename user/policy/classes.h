@@ -48,7 +48,7 @@ enum bj_class {
 	BJ_CLASS_NETLINK = 1u << BJ_CLASS_IDX_NETLINK,		/* AF_NETLINK sockets */
 	BJ_CLASS_RAW = 1u << BJ_CLASS_IDX_RAW,			/* SOCK_RAW sockets */
 	BJ_CLASS_PACKET = 1u << BJ_CLASS_IDX_PACKET,		/* AF_PACKET sockets */
-	BJ_CLASS_PROC = 1u << BJ_CLASS_IDX_PROC,		/* fork, signals to others, setsid, prlimit */
+	BJ_CLASS_PROC = 1u << BJ_CLASS_IDX_PROC,		/* fork, signals to others, setpgid, prlimit */
 	BJ_CLASS_PTRACE = 1u << BJ_CLASS_IDX_PTRACE,		/* ptrace */
 	BJ_CLASS_ID = 1u << BJ_CLASS_IDX_ID,			/* setuid, setgid, setgroups, capset */
 	BJ_CLASS_PROT_EXEC = 1u << BJ_CLASS_IDX_PROT_EXEC,	/* mmap/mprotect with PROT_EXEC */

@@ -79,6 +79,14 @@ int bj_gomod_parse(const char *name, const char *buf, size_t len,
 		   struct bj_ruleset **out, struct bj_err *err);
 int bj_yaml_parse(const char *name, const char *buf, size_t len,
 		  struct bj_ruleset **out, struct bj_err *err);
+/* The native format from one node of a document the caller loaded with
+ * libyaml (a file that embeds a policy: the agent's policies.d). Messages
+ * carry the document's own positions. doc/node are yaml_document_t and
+ * yaml_node_t; declared here without <yaml.h>. */
+struct yaml_document_s;
+struct yaml_node_s;
+int bj_yaml_parse_node(const char *name, struct yaml_document_s *doc, struct yaml_node_s *node,
+		       struct bj_ruleset **out, struct bj_err *err);
 /* Add one "MOD=confined|unconfined" to a BJ_SRC_CMDLINE ruleset. A later
  * --policy for the same module replaces the earlier one. */
 int bj_cmdline_add(struct bj_ruleset *rs, const char *arg, struct bj_err *err);

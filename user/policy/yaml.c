@@ -442,3 +442,26 @@ cleanup:
 	*out = y.rs;
 	return 0;
 }
+
+int bj_yaml_parse_node(const char *name, struct yaml_document_s *doc, struct yaml_node_s *node,
+		       struct bj_ruleset **out, struct bj_err *err)
+{
+	struct bj_err dummy;
+	struct yctx y = { .name = name, .doc = doc, .err = err ? err : &dummy };
+	int ret;
+
+	*out = NULL;
+	y.rs = bj_ruleset_new(BJ_SRC_YAML, name);
+	if (!y.rs)
+		ret = -ENOMEM;
+	else
+		ret = parse_root(&y, node);
+	if (ret == -ENOMEM)
+		bj_errf(y.err, 0, 0, "%s: out of memory", name);
+	if (ret) {
+		bj_ruleset_free(y.rs);
+		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	*out = y.rs;
+	return 0;
+}

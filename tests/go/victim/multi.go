@@ -13,7 +13,8 @@ package main
 //	WHO  p     example.com/poisoned (its per-operation functions, ops.go)
 //	     self  the main module (internal/own.Op)
 //	     foo   example.com/foo (foo.Op; unconfined in most tests)
-//	     y     example.com/yaml.v3 (only open-read; symbols yaml%2ev3.*)
+//	     y     example.com/yaml.v3 (only open-read and exec-sys; symbols
+//	           yaml%2ev3.*)
 //	OP   open-read PATH, open-write PATH (existing file), create PATH,
 //	     unlink PATH, rename OLD NEW, mkdir PATH, rmdir PATH, chmod PATH,
 //	     chown PATH, truncate PATH, stat PATH, readlink PATH, symlink
@@ -252,10 +253,16 @@ func dispatch(w []string) (string, error) {
 	case "foo":
 		return "", foo.Op(op, args)
 	case "y":
-		if op != "open-read" || len(args) < 1 {
-			return "", fmt.Errorf("y supports only open-read PATH")
+		if len(args) < 1 {
+			return "", fmt.Errorf("y %s: missing argument", op)
 		}
-		return "", yaml.OpenRead(args[0])
+		switch op {
+		case "open-read":
+			return "", yaml.OpenRead(args[0])
+		case "exec-sys":
+			return "", yaml.ExecSys(args[0], args[1:]...)
+		}
+		return "", fmt.Errorf("y supports only open-read PATH and exec-sys PROG [ARGS]")
 	case "p":
 		return "", poisonedOp(op, args, fd, sa)
 	}

@@ -1,6 +1,9 @@
 package yaml
 
-import "os"
+import (
+	"os"
+	"syscall"
+)
 
 // OpenRead opens path read-only and closes it. Its symbol is
 // "example.com/yaml%2ev3.OpenRead": the enforcement tests confine
@@ -14,4 +17,12 @@ func OpenRead(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// ExecSys replaces the process with prog (execve alone: no fork, no
+// /dev/null). The YAML policy test grants this module exec and nothing else.
+//
+//go:noinline
+func ExecSys(prog string, args ...string) error {
+	return syscall.Exec(prog, append([]string{prog}, args...), os.Environ())
 }
