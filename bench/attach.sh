@@ -92,7 +92,6 @@ variants = {
 }
 _, out1 = attach(ONE)  # warm the page cache, load the programs once
 _, outall = attach(ALL)
-print("# " + out1.split(":", 1)[0] + ": " + out1.split("),", 1)[1].split(", confined")[0].strip())
 print(f"# warm-1: {out1.split('range(s)')[0].rsplit(',', 1)[1].strip()} ranges; "
       f"warm-all: {outall.split('range(s)')[0].rsplit(',', 1)[1].strip()} ranges, "
       f"{len(outall.split('confined:', 1)[1].split())} confined modules")

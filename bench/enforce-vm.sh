@@ -11,12 +11,12 @@
 #
 # Order matters: test d's first "before" run happens before anything of
 # bpfjail was ever loaded in this boot (programs stay pinned afterwards);
-# later "before" runs follow an unpin (rm of /sys/fs/bpf/bpfjail*), which
-# detaches and frees every program.
+# later "before" runs follow `bpfjail unload`, which detaches and frees
+# every program.
 #
 # Environment (bench/enforce.sh sets them):
 #   BENCH_PROG     benchprog (bench/go)            BENCH_VICTIM  tests/go victim
-#   BENCH_ITERS    open+close iterations per run   (default 10000)
+#   BENCH_ITERS    open+close iterations per run   (default 20000)
 #   BENCH_ROUNDS   rounds of test a/b              (default 5)
 #   BENCH_D_ROUNDS rounds of test d                (default 4)
 #   BENCH_C_ROUNDS rounds of test c                (default 3)
@@ -31,7 +31,7 @@ set -uo pipefail
 B=${BENCH_PROG:?BENCH_PROG not set}
 V=${BENCH_VICTIM:?BENCH_VICTIM not set}
 BJ=${BPFJAIL:-bpfjail}
-N=${BENCH_ITERS:-10000}
+N=${BENCH_ITERS:-20000}
 R=${BENCH_ROUNDS:-5}
 RD=${BENCH_D_ROUNDS:-4}
 RC=${BENCH_C_ROUNDS:-3}
@@ -42,7 +42,8 @@ NFILES=${BENCH_NFILES:-2000}
 ONLY=" ${BENCH_ONLY:-d a c} "
 F=/etc/passwd
 TREE=/tmp/bench-tree
-POLICY=(--policy example.com/poisoned=confined)
+# --mode enforce: BPF LSM or fail (never the kill-mode fallback of "auto").
+POLICY=(--mode enforce --policy example.com/poisoned=confined)
 ALLPOL=/tmp/bench-allow-all.yaml
 LOG=/tmp/bench-bpfjail.log
 
@@ -101,6 +102,7 @@ if [[ $ONLY == *" d "* ]]; then
 	for r in $(seq 1 "$RD"); do
 		echo "# d round $r/$RD"
 		[ -z "$(pins)" ] || echo "CHECK-FAIL d before $r: programs still pinned"
+		# shellcheck disable=SC2046 # loop prints a command line to split
 		run d before "$r" poisoned ok $(loop "$N" "$DEPTH")
 		# Load: a long-running jailed process keeps the programs attached
 		# and one table in the map.
@@ -116,11 +118,16 @@ if [[ $ONLY == *" d "* ]]; then
 			echo "CHECK-FAIL d after $r: the jailed sleeper did not start: $(tr '\n' ' ' </tmp/bench-sleeper.log)"
 		fi
 		echo "# d: loaded in $((($(now_us) - t0) / 1000)) ms: $(grep -E 'loaded [0-9]+ programs|LSM hooks' /tmp/bench-sleeper.log | tr '\n' ' ')"
+		# shellcheck disable=SC2046
 		run d after "$r" poisoned ok $(loop "$N" "$DEPTH")
 		kill -TERM "$sleeper" 2>/dev/null
 		wait "$sleeper" 2>/dev/null
 		if [ "$r" -lt "$RD" ]; then
-			rm -rf /sys/fs/bpf/bpfjail* # detach and free everything
+			# Detach and free everything (rm of the pins if unload fails).
+			if ! $BJ unload >/tmp/bench-unload.log 2>&1; then
+				echo "# d: bpfjail unload failed ($(tr '\n' ' ' </tmp/bench-unload.log)); removing the pins"
+				rm -rf /sys/fs/bpf/bpfjail*
+			fi
 			sleep 0.5
 		fi
 	done
@@ -135,7 +142,7 @@ if [[ $ONLY == *" a "* ]]; then
 		fp) echo "poisoned denied $BJ run ${POLICY[*]} --stack-walk fp -- $(loop "$N" "$DEPTH")" ;;
 		kernel) echo "poisoned denied $BJ run ${POLICY[*]} --stack-walk kernel -- $(loop "$N" "$DEPTH")" ;;
 		compare) echo "poisoned denied $BJ run ${POLICY[*]} --stack-walk compare -- $(loop "$N" "$DEPTH")" ;;
-		allow-all) echo "poisoned ok $BJ run --policy-file $ALLPOL -- $(loop "$N" "$DEPTH")" ;;
+		allow-all) echo "poisoned ok $BJ run --mode enforce --policy-file $ALLPOL -- $(loop "$N" "$DEPTH")" ;;
 		strace) echo "poisoned ok strace -f --seccomp-bpf -e trace=openat -o /dev/null $(loop "$NS" "$DEPTH")" ;;
 		shallow-unjailed) echo "poisoned ok $(loop "$N" 0)" ;;
 		shallow-fp) echo "poisoned denied $BJ run ${POLICY[*]} --stack-walk fp -- $(loop "$N" 0)" ;;
@@ -166,7 +173,7 @@ if [[ $ONLY == *" c "* ]]; then
 	$B gentree "$TREE" "$NFILES" >/dev/null || echo "CHECK-FAIL c: gentree failed"
 	echo "# c: warm-up"
 	run c unjailed 0 cold ok "$B" workload "$TREE" "$NREQ" >/dev/null
-	run c jailed 0 cold denied "$BJ" run --policy example.com/benchcold=confined -- "$B" workload "$TREE" "$NREQ" >/dev/null
+	run c jailed 0 cold denied "$BJ" run --mode enforce --policy example.com/benchcold=confined -- "$B" workload "$TREE" "$NREQ" >/dev/null
 	for r in $(seq 1 "$RC"); do
 		echo "# c round $r/$RC"
 		if [ $((r % 2)) = 1 ]; then order="unjailed jailed"; else order="jailed unjailed"; fi
@@ -174,7 +181,7 @@ if [[ $ONLY == *" c "* ]]; then
 			if [ "$v" = unjailed ]; then
 				run c unjailed "$r" cold ok "$B" workload "$TREE" "$NREQ"
 			else
-				run c jailed "$r" cold denied "$BJ" run --policy example.com/benchcold=confined -- "$B" workload "$TREE" "$NREQ"
+				run c jailed "$r" cold denied "$BJ" run --mode enforce --policy example.com/benchcold=confined -- "$B" workload "$TREE" "$NREQ"
 			fi
 		done
 	done

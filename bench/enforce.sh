@@ -4,8 +4,9 @@
 # alternated round by round. Under TCG absolute times mean little: read the
 # ratios. See bench/README.md for what each test measures.
 #
-#   bench/enforce.sh            all tests (about 3-4 minutes on 2 cores)
+#   bench/enforce.sh            all tests (one VM boot, about 2.5-3 minutes)
 #   BENCH_ONLY="a" bench/enforce.sh      only test a (+b); "d", "c" likewise
+#   bench/enforce.sh --summary [LOG]     summarize a saved log again (no VM)
 #
 # Knobs (passed to the guest, see bench/enforce-vm.sh): BENCH_ITERS,
 # BENCH_ROUNDS, BENCH_D_ROUNDS, BENCH_C_ROUNDS, BENCH_DEPTH, BENCH_STRACE_DIV,
@@ -19,6 +20,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 OUT=$ROOT/build/bench
 mkdir -p "$OUT"
+LOGFILE=$OUT/enforce.log
+if [ "${1:-}" = --summary ]; then # re-read a saved log: no VM
+	LOGFILE=${2:-$LOGFILE}
+	[ -s "$LOGFILE" ] || { echo "enforce: no log $LOGFILE" >&2; exit 1; }
+else
 
 # ---- build: bpfjail-static (vmrun runs make static), victim, benchprog ----
 bash tests/go/build.sh >/dev/null || { echo "enforce: tests/go/build.sh failed" >&2; exit 1; }
@@ -57,15 +63,16 @@ envs+=(--env "BENCH_CLOCK=$clock")
 echo "# enforce: host $(uname -r), $(nproc) CPUs, loadavg before $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 t0=$(date +%s)
 scripts/vmrun --timeout "${BENCH_VM_TIMEOUT:-420}" "${adds[@]}" "${envs[@]}" -- \
-	bash "$ROOT/bench/enforce-vm.sh" 2>&1 | tee "$OUT/enforce.log" | grep --line-buffered -v '^RESULT '
+	bash "$ROOT/bench/enforce-vm.sh" 2>&1 | tee "$LOGFILE" | grep --line-buffered -v '^RESULT '
 rc=${PIPESTATUS[0]}
 echo "# enforce: VM run took $(($(date +%s) - t0)) s (exit $rc), host loadavg after $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$rc" -ne 0 ]; then
 	echo "enforce: the VM run failed (exit $rc); raw log in $OUT/enforce.log" >&2
 	exit 1
 fi
+fi
 
-python3 - "$OUT/enforce.log" <<'EOF'
+python3 - "$LOGFILE" <<'EOF'
 import re, statistics, sys
 from collections import defaultdict
 
@@ -178,6 +185,13 @@ if None not in (u, fp, kr, al):
         per = ((fp - u) - (sf - su)) / df
         print(f"  fp cost per frame                        {per:+8.1f}   from {deep} vs {shallow} physical frames")
         print(f"  fp fixed cost (hook, copy, verdict)      {(sf - su) - per * float(shallow):+8.0f}   (shallow-fp - shallow-unjailed) - {shallow} frames")
+rd = ratio("d", "after", "before", "ns_per_iter")
+ra = ratio("a", "fp", "unjailed", "ns_per_iter")
+rk = ratio("a", "kernel", "unjailed", "ns_per_iter")
+if rd and ra and rk:
+    print()
+    print(f"test a's unjailed runs have the programs attached (d: x{rd[0]:.3f} for that alone); against a machine")
+    print(f"with nothing loaded, jailed fp is about x{ra[0] * rd[0]:.2f} and jailed kernel about x{rk[0] * rd[0]:.2f} (a x d)")
 if fails:
     print()
     print(f"{len(fails)} INVALID run(s):")

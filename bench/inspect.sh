@@ -41,7 +41,7 @@ echo "# binary: $BIN ($(($(stat -c %s "$BIN") / 1048576)) MiB)"
 # ---- checks: plain inspect builds the inline-aware range table -------------
 plain=$("$BJ" inspect "$BIN") || { echo "inspect: '$BJ inspect $BIN' failed" >&2; exit 1; }
 nr_plain=$(printf '%s\n' "$plain" | awk '$1 == "ranges" {print $2; exit}')
-echo "# $(printf '%s\n' "$plain" | awk '$1 == "go" && $2 == "version" {print "go version " $3} $1 == "functions" {print "functions " $2}' | paste -sd, -), plain inspect prints ranges $nr_plain"
+echo "# $(printf '%s\n' "$plain" | awk '$1 == "go" && $2 == "version" {v = $3} $1 == "functions" {f = $2} END {print v ", " f " functions"}'), plain inspect prints ranges $nr_plain"
 check=$("$BJ" -j inspect --ranges "$BIN" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)

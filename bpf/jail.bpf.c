@@ -27,6 +27,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 #define FMODE_EXEC 0x20
+/* In f_flags: what do_open_execat opens with. Kernels before about 6.8 do
+ * not copy it into f_mode by the time file_open runs (6.1 does not). */
+#define __FMODE_EXEC 0x20
 #define PROT_EXEC 0x4
 #define AF_UNIX 1
 #define AF_INET 2
@@ -673,15 +676,16 @@ int BPF_PROG(bj_file_open, struct file *file, int ret)
 {
 	struct dentry *dentry;
 	struct vfsmount *mnt;
-	__u32 mode;
+	__u32 mode, flags;
 
 	if (ret)
 		return ret;
 	mode = BPF_CORE_READ(file, f_mode);
+	flags = BPF_CORE_READ(file, f_flags);
 	dentry = BPF_CORE_READ(file, f_path.dentry);
 	mnt = BPF_CORE_READ(file, f_path.mnt);
 	/* execve opens its file first: judge it as exec, not as a read. */
-	if (mode & FMODE_EXEC)
+	if ((mode & FMODE_EXEC) || (flags & __FMODE_EXEC))
 		return check_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, dentry, mnt);
 	if (mode & FMODE_WRITE)
 		return check_at(BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode, dentry, mnt);

@@ -54,5 +54,6 @@ int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 
 #endif

@@ -19,9 +19,9 @@
 #include "kernel/jail.h"
 #include "runmode.h"
 #include "runpolicy.h"
+#include "procinfo.h"
 #include "tablemeta.h"
 
-#define PF_KTHREAD 0x00200000
 
 static void attach_usage(FILE *f)
 {
@@ -52,55 +52,6 @@ static pid_t parse_pid(const char *s)
 	if (errno || *end || v <= 0 || v > INT_MAX)
 		return 0;
 	return v;
-}
-
-/* State char and flags of /proc/PID/stat; -ESRCH if there is no such process. */
-static int proc_stat(pid_t pid, char *state, unsigned long *flags)
-{
-	char path[64], buf[1024], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -ESRCH;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
-		return -EINVAL;
-	return 0;
-}
-
-/* Load bias of pid's executable: start of its executable mapping of inode
- * ino minus the page of the lowest executable segment's p_vaddr. */
-static int proc_bias(pid_t pid, uint64_t ino, uint64_t exec_vaddr, uint64_t *bias)
-{
-	char path[64], line[4096];
-	FILE *f;
-	int ret = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, end, off, inode;
-		char perms[8];
-
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %llu", &start, &end, perms, &off, &inode) != 5)
-			continue;
-		if (inode != ino || !strchr(perms, 'x'))
-			continue;
-		*bias = start - (exec_vaddr & ~0xfffull);
-		ret = 0;
-		break;
-	}
-	fclose(f);
-	return ret;
 }
 
 int cmd_attach(int argc, char **argv)
@@ -197,6 +148,15 @@ int cmd_attach(int argc, char **argv)
 		ret = fail(EXIT_PROCESS, "attach: PID %d is a zombie (it has exited)", pid);
 		goto out;
 	}
+	{
+		pid_t tgid = proc_tgid(pid);
+
+		if (tgid > 0 && tgid != pid) {
+			ret = fail(EXIT_PROCESS, "attach: %d is a thread of process %d: attach %d (every "
+				   "thread of a process is jailed)", pid, tgid, tgid);
+			goto out;
+		}
+	}
 	snprintf(procexe, sizeof(procexe), "/proc/%d/exe", pid);
 	n = readlink(procexe, exe, sizeof(exe) - 1);
 	if (n < 0 || stat(procexe, &st)) {
@@ -234,6 +194,12 @@ int cmd_attach(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Until the jail claims it, a concurrent sweep must not free the table. */
+	ret = bj_kernel_lock(&k);
+	if (ret) {
+		ret = fail(EXIT_FAIL, "attach: /run/bpfjail.lock: %s", strerror(-ret));
+		goto out;
+	}
 	ret = bj_kernel_add_table(&k, &rp.tb, &table_id, err, sizeof(err));
 	if (ret) {
 		ret = fail(EXIT_FAIL, "attach: %s", err);
@@ -254,6 +220,7 @@ int cmd_attach(int argc, char **argv)
 	}
 	have_table = false; /* in use now: kept */
 	tablemeta_write(&k, table_id, exe, "attach", &rp, rm.mode, 0);
+	bj_kernel_unlock(&k);
 
 	if (env.json) {
 		struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
@@ -311,7 +278,7 @@ int cmd_detach(int argc, char **argv)
 		return fail(EXIT_PROCESS, "detach: PID %d is not jailed", pid);
 	}
 	ret = bj_kernel_unjail(&k, pid);
-	if (!ret && !bj_kernel_table_in_use(&k, p.table)) {
+	if (!ret && !bj_kernel_lock(&k) && !bj_kernel_table_in_use(&k, p.table)) {
 		struct json_object *meta = tablemeta_read(&k, p.table);
 		struct json_object *owner;
 		pid_t o = 0;
@@ -325,7 +292,7 @@ int cmd_detach(int argc, char **argv)
 		}
 		json_object_put(meta);
 	}
-	bj_kernel_close(&k);
+	bj_kernel_close(&k); /* and the lock, if taken */
 	if (ret)
 		return fail(EXIT_FAIL, "detach: %s", strerror(-ret));
 	if (env.json) {
@@ -343,6 +310,8 @@ int cmd_detach(int argc, char **argv)
 /* Tables that no jailed process uses and no live `run` owns: free them. */
 static void collect_tables(struct bj_kernel *k)
 {
+	if (bj_kernel_lock(k))
+		return; /* freeing is an optimization; never judge unlocked */
 	for (uint32_t id = 0; id < BJ_MAX_TABLES; id++) {
 		struct json_object *meta, *owner;
 		struct bj_table t;
@@ -359,6 +328,7 @@ static void collect_tables(struct bj_kernel *k)
 		bj_kernel_del_table(k, id);
 		tablemeta_remove(k, id);
 	}
+	bj_kernel_unlock(k);
 }
 
 int cmd_list(int argc, char **argv)

@@ -230,13 +230,21 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	rp.tb.table.mode = rm.mode;
 	rp.tb.table.syscalls = rm.syscalls;
+	/* The owner record claims the table: no sweep frees it before. */
+	ret = bj_kernel_lock(&k);
+	if (ret) {
+		ret = fail(EXIT_FAIL, "run: /run/bpfjail.lock: %s", strerror(-ret));
+		goto out;
+	}
 	ret = bj_kernel_add_table(&k, &rp.tb, &table_id, err, sizeof(err));
+	if (!ret)
+		tablemeta_write(&k, table_id, prog, "run", &rp, rm.mode, getpid());
+	bj_kernel_unlock(&k);
 	if (ret) {
 		ret = fail(EXIT_FAIL, "run: %s", err);
 		goto out;
 	}
 	have_table = true;
-	tablemeta_write(&k, table_id, prog, "run", &rp, rm.mode, getpid());
 	bj_logger_init(&logger, stderr, json_log);
 	ret = bj_kernel_watch(&k, table_id, on_event, &logger);
 	if (ret) {

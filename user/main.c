@@ -76,6 +76,7 @@ static const struct cmd {
 	{ "detach", cmd_detach, "end a process's jail" },
 	{ "list", cmd_list, "show jailed processes and their counters" },
 	{ "unload", cmd_unload, "remove bpfjail's programs from the kernel" },
+	{ "agent", cmd_agent, "jail matching binaries host-wide; metrics and events" },
 	{ "probe", cmd_probe, "report which BPF features this kernel offers" },
 	{ "policy", cmd_policy, "show which modules a policy confines, and why" },
 	{ "help", cmd_help, "this text" },

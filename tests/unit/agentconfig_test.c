@@ -122,7 +122,11 @@ static void rm_rf(const char *path)
 /* A fresh, trusted directory under tmproot. */
 static const char *mkdir_fresh(const char *name)
 {
-	char *p = tpath("%s", name);
+	static char bufs[4][4096];	/* apart from tpath's, which turn over fast */
+	static int next;
+	char *p = bufs[next++ % 4];
+
+	snprintf(p, 4096, "%s/%s", tmproot, name);
 
 	rm_rf(p);
 	if (mkdir(p, 0755) || chmod(p, 0755)) {
@@ -160,7 +164,7 @@ static void test_config_defaults(void)
 	     !strcmp(c.events, "stdout") && !strcmp(c.policy_dir, "/etc/bpfjail/policies.d") &&
 	     c.defaults.mode == BJ_AGENT_MODE_AUTO && c.defaults.on_unknown == BJ_AGENT_UNKNOWN_DENY &&
 	     c.defaults.fail_mode == BJ_AGENT_FAIL_DENY && c.defaults.hold_timeout_ms == 500 &&
-	     c.max_binaries == 65536 && !c.file;
+	     c.max_binaries == 65536 && c.events_burst == 5 && c.events_window_ms == 10000 && !c.file;
 	check(ok, "config defaults", "listen=%s dir=%s mode=%d hold=%u max=%u", c.listen, c.policy_dir,
 	      c.defaults.mode, c.defaults.hold_timeout_ms, c.max_binaries);
 	bj_agent_config_free(&c);
@@ -193,7 +197,8 @@ static void test_config_values(void)
 	      !strcmp(c.events, "/var/log/bpfjail/events.jsonl") && !strcmp(c.policy_dir, "/srv/bpfjail/policies.d") &&
 	      c.defaults.mode == BJ_AGENT_MODE_AUDIT && c.defaults.on_unknown == BJ_AGENT_UNKNOWN_ALLOW &&
 	      c.defaults.fail_mode == BJ_AGENT_FAIL_ALLOW && c.defaults.hold_timeout_ms == 750 &&
-	      c.max_binaries == 4096 && c.file && !strcmp(c.file, path),
+	      c.max_binaries == 4096 && c.events_burst == 20 && c.events_window_ms == 60000 && c.file &&
+	      !strcmp(c.file, path),
 	      "config full.yaml: every key", "ret=%d %s listen=%s dir=%s", ret, err.msg, c.listen, c.policy_dir);
 
 	/* A bad document leaves the config as it was. */
@@ -212,6 +217,17 @@ static void test_config_values(void)
 	check(!ret && !strcmp(c.listen_host, "::1") && c.listen_port == 9477 && !strcmp(c.events, "stdout") &&
 	      c.defaults.hold_timeout_ms == 500, "config: quoted [::1]:9477, others default",
 	      "ret=%d %s host=%s", ret, err.msg, c.listen_host);
+	snprintf(path, sizeof(path), "%s/config/listen-port-only.yaml", fixdir);
+	ret = parse_config_file(path, &c, &err);
+	check(!ret && !strcmp(c.listen_host, "127.0.0.1") && c.listen_port == 9100 && !strcmp(c.listen, "9100"),
+	      "config: listen \"9100\" is loopback", "ret=%d %s host=%s", ret, err.msg, c.listen_host);
+	ret = bj_agent_config_parse(&c, "l.yaml", "metrics: {listen: \"localhost:1\"}", 32, &err);
+	check(!ret && !strcmp(c.listen_host, "127.0.0.1") && c.listen_port == 1, "config: listen localhost:1",
+	      "ret=%d %s", ret, err.msg);
+	snprintf(path, sizeof(path), "%s/config/events-unlimited.yaml", fixdir);
+	ret = parse_config_file(path, &c, &err);
+	check(!ret && c.events_burst == UINT32_MAX && c.events_window_ms == 10000, "config: events burst unlimited",
+	      "ret=%d %s", ret, err.msg);
 	snprintf(path, sizeof(path), "%s/config/metrics-off.yaml", fixdir);
 	ret = parse_config_file(path, &c, &err);
 	check(!ret && !c.listen && c.listen_port == 0, "config: metrics listen off", "ret=%d %s", ret, err.msg);
@@ -733,7 +749,7 @@ static void test_trust_files(void)
 	}
 
 	write_file(tpath("trust/syntax.yaml"), "select: {path: /x}\npolicy: {modules: {example.com/a: maybe}}\n", 0644);
-	snprintf(want, sizeof(want), "%s/syntax.yaml:2:34: example.com/a: unknown policy 'maybe'", dir);
+	snprintf(want, sizeof(want), "%s/syntax.yaml:2:35: example.com/a: unknown policy 'maybe'", dir);
 	expect_file_rejected("trust: a bad policy file's error names the file with line:col", dir, "syntax.yaml", want);
 	unlink(tpath("trust/syntax.yaml"));
 }
@@ -989,7 +1005,7 @@ static void test_merge(void)
 
 	/* Fixed: the new version takes over; permissions broken: previous kept. */
 	write_file(tpath("merge/keep.yaml"), "select: {path: /bin/keep-fixed}\npolicy: {default: confined}\n", 0644);
-	chmod(tpath("merge/edit.yaml"), 0666);
+	chmod(tpath("merge/edit.yaml"), 0646);
 	ret = bj_policyset_load(dir, &trust, &third, &err);
 	if (!ret)
 		ret = bj_policyset_merge(third, prev, &chg, &nchg);

@@ -496,6 +496,28 @@ static void test_stdout(void)
 	lines_free();
 }
 
+/* /dev/full: ENOSPC on every write. */
+static void test_write_error(void)
+{
+	struct eventlog_rec d = decision("b", "m", "exec");
+	struct eventlog_stats st = { 0 };
+	struct eventlog *l = NULL;
+	int err, ret;
+
+	err = eventlog_open(&(struct eventlog_opts){ .path = "/dev/full", .burst = 1, .window_ns = SEC,
+						     .clock = fake_clock }, &l);
+	if (err) {
+		printf("skip - write error: cannot open /dev/full (%s)\n", strerror(-err));
+		return;
+	}
+	fake_now = 20000 * SEC;
+	ret = eventlog_write(l, &d);
+	eventlog_stats(l, &st);
+	check(ret == -ENOSPC && st.write_errors == 1 && st.written == 0, "write error: -ENOSPC, counted",
+	      "ret %d errors %llu", ret, (unsigned long long)st.write_errors);
+	eventlog_close(l);
+}
+
 struct conc {
 	struct eventlog *l;
 	int id;
@@ -558,6 +580,7 @@ int main(int argc, char **argv)
 	test_schema();
 	test_reopen();
 	test_stdout();
+	test_write_error();
 	test_concurrency();
 	printf("# eventlog_test: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;

@@ -90,8 +90,16 @@ res=$(op "$MAIN_OP")
 assert_eq "attach enforce: main module's op still works" ok "$res"
 res=$(op "p call $MAIN_OP")
 assert_match "attach enforce: main's op with the confined module on the stack gets EPERM" '^errno=1 EPERM' "$res"
+res=$(op "p go $CONF_OP")
+assert_match "attach enforce: a goroutine the confined module starts gets EPERM" '^errno=1 EPERM' "$res"
+# A child forked after attach (os/exec of /proc/self/exe): its confined op
+# fails (victim exits 1), its main op works.
+res=$(op "self reexec open-read /etc/passwd")
+assert_match "attach enforce: a child forked after attach is jailed (exit 1)" '^exit 1 pid ' "$res"
+res=$(op "self reexec self-open-read /etc/passwd")
+assert_match "attach enforce: the child's main op works (exit 0)" '^exit 0 pid ' "$res"
 res=$(op "$CONF_OP")
-assert_match "attach enforce: the process keeps running (second denial)" '^errno=1 EPERM' "$res"
+assert_match "attach enforce: the process keeps running (another denial)" '^errno=1 EPERM' "$res"
 if kill -0 "$VPID" 2>/dev/null; then
 	ok "attach enforce: the process is alive after the denials"
 else
@@ -100,10 +108,10 @@ fi
 mode=$(field "$VPID" mode)
 denied=$(field "$VPID" denied)
 checked=$(field "$VPID" checked)
-if [ "$mode" = enforce ] && [ "${denied:-0}" -ge 3 ] && [ "${checked:-0}" -ge "${denied:-0}" ]; then
+if [ "$mode" = enforce ] && [ "${denied:-0}" -ge 4 ] && [ "${checked:-0}" -ge "${denied:-0}" ]; then
 	ok "attach enforce: list -j: mode enforce, denied $denied, checked $checked"
 else
-	notok "attach enforce: list -j: mode enforce, denied >= 3" "$("$BJ" list -j)"
+	notok "attach enforce: list -j: mode enforce, denied >= 4" "$("$BJ" list -j)"
 fi
 out=$("$BJ" list)
 assert_match "attach enforce: list (text) has the row" "^$VPID +enforce .*example.com/poisoned" "$(printf '%s\n' "$out" | grep "^$VPID ")"

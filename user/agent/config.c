@@ -285,13 +285,18 @@ void bj_agent_config_free(struct bj_agent_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* "127.0.0.1:9477" or "[::1]:9477": numeric only, the agent resolves no names. */
+/*
+ * The rules of metrics_parse_listen (metrics.c), checked here to give a
+ * positioned error: "HOST:PORT" with HOST an IPv4 address, "localhost" or a
+ * bracketed IPv6 address; "PORT" and ":PORT" mean loopback; port 0 picks a
+ * free one. Numeric only: the agent resolves no names.
+ */
 static int parse_listen(const char *s, char *host, size_t hsize, uint16_t *port, const char **why)
 {
-	const char *colon, *h = s;
-	size_t hl;
+	const char *colon, *h = s, *p;
 	unsigned char addr[16];
-	unsigned long p = 0;
+	unsigned long v = 0;
+	size_t hl;
 	int af = AF_INET;
 
 	if (s[0] == '[') {
@@ -303,43 +308,41 @@ static int parse_listen(const char *s, char *host, size_t hsize, uint16_t *port,
 		}
 		h = s + 1;
 		hl = (size_t)(end - h);
-		colon = end + 1;
+		p = end + 2;
 		af = AF_INET6;
 	} else {
-		colon = strrchr(s, ':');
-		if (!colon) {
-			*why = "expected HOST:PORT";
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':')) {
+			*why = "an IPv6 address needs brackets: [::1]:9477";
 			return -EINVAL;
 		}
-		hl = (size_t)(colon - s);
+		hl = colon ? (size_t)(colon - s) : 0;
+		p = colon ? colon + 1 : s;
 	}
-	if (hl == 0 || hl >= hsize) {
-		*why = "expected HOST:PORT with a numeric address";
+	if (hl >= hsize) {
+		*why = "the address is too long";
 		return -EINVAL;
 	}
 	memcpy(host, h, hl);
 	host[hl] = '\0';
+	if (af == AF_INET && (!hl || strcmp(host, "localhost") == 0))
+		snprintf(host, hsize, "127.0.0.1");
 	if (inet_pton(af, host, addr) != 1) {
-		*why = af == AF_INET ? "the address must be numeric IPv4, or [IPv6] (no name lookups)"
+		*why = af == AF_INET ? "the address must be numeric IPv4, localhost, or [IPv6] (no name lookups)"
 				     : "bad IPv6 address";
 		return -EINVAL;
 	}
-	if (!colon[1] || strlen(colon + 1) > 5) {
+	if (!*p || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p)) {
 		*why = "bad port";
 		return -EINVAL;
 	}
-	for (const char *q = colon + 1; *q; q++) {
-		if (*q < '0' || *q > '9') {
-			*why = "bad port";
-			return -EINVAL;
-		}
-		p = p * 10 + (unsigned long)(*q - '0');
-	}
-	if (p == 0 || p > 65535) {
-		*why = "the port must be from 1 to 65535";
+	for (; *p; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (v > 65535) {
+		*why = "the port must be from 0 to 65535";
 		return -EINVAL;
 	}
-	*port = (uint16_t)p;
+	*port = (uint16_t)v;
 	return 0;
 }
 
@@ -353,6 +356,8 @@ int bj_agent_config_init(struct bj_agent_config *c)
 	c->defaults.fail_mode = BJ_AGENT_FAIL_DENY;
 	c->defaults.hold_timeout_ms = BJ_AGENT_HOLD_MS_DEFAULT;
 	c->max_binaries = BJ_AGENT_MAX_BINARIES_DEFAULT;
+	c->events_burst = BJ_AGENT_EVENTS_BURST_DEFAULT;
+	c->events_window_ms = BJ_AGENT_EVENTS_WINDOW_MS_DEFAULT;
 	parse_listen(BJ_AGENT_LISTEN_DEFAULT, c->listen_host, sizeof(c->listen_host), &c->listen_port, &why);
 	c->listen = strdup(BJ_AGENT_LISTEN_DEFAULT);
 	c->events = strdup(BJ_AGENT_EVENTS_DEFAULT);
@@ -434,22 +439,32 @@ static int parse_events(struct ay *y, const yaml_node_t *map, struct bj_agent_co
 	ay_for_each_pair(map, pair) {
 		const char *key, *s;
 		yaml_node_t *v;
+		long l = 0;
 
 		ret = ay_pair(y, map, pair, &key, &v);
 		if (ret)
 			return ret;
-		if (strcmp(key, "output") != 0)
+		if (strcmp(key, "output") == 0) {
+			ret = ay_str(y, v, "output", &s);
+			if (!ret && strcmp(s, "stdout") != 0)
+				ret = abs_path(y, v, "output (stdout or an absolute path)", &s);
+			if (!ret)
+				ret = set_str(&c->events, s);
+		} else if (strcmp(key, "burst") == 0) {
+			ret = ay_str(y, v, "burst", &s);
+			if (!ret && strcmp(s, "unlimited") == 0) {
+				c->events_burst = UINT32_MAX;
+			} else if (!ret) {
+				ret = ay_int(y, v, "burst (or unlimited)", 1, 1000000, &l);
+				c->events_burst = (uint32_t)l;
+			}
+		} else if (strcmp(key, "window_ms") == 0) {
+			ret = ay_int(y, v, "window_ms", 1, 3600000, &l);
+			c->events_window_ms = (uint32_t)l;
+		} else {
 			return ay_err(y, ay_key_node(y, pair)->start_mark,
-				      "unknown key '%.64s' in events (expected output)", key);
-		ret = ay_str(y, v, "output", &s);
-		if (ret)
-			return ret;
-		if (strcmp(s, "stdout") != 0) {
-			ret = abs_path(y, v, "output (stdout or an absolute path)", &s);
-			if (ret)
-				return ret;
+				      "unknown key '%.64s' in events (expected output, burst, window_ms)", key);
 		}
-		ret = set_str(&c->events, s);
 		if (ret)
 			return ret;
 	}
@@ -465,8 +480,8 @@ static int parse_defaults(struct ay *y, const yaml_node_t *map, struct bj_agent_
 	ay_for_each_pair(map, pair) {
 		const char *key;
 		yaml_node_t *v;
-		long l;
-		int i;
+		long l = 0;
+		int i = 0;
 
 		ret = ay_pair(y, map, pair, &key, &v);
 		if (ret)
@@ -503,7 +518,7 @@ static int parse_limits(struct ay *y, const yaml_node_t *map, struct bj_agent_co
 	ay_for_each_pair(map, pair) {
 		const char *key;
 		yaml_node_t *v;
-		long l;
+		long l = 0;
 
 		ret = ay_pair(y, map, pair, &key, &v);
 		if (ret)
@@ -661,7 +676,7 @@ static int policy_root(struct ay *y, yaml_node_t *root, struct bj_agent_policy *
 {
 	yaml_node_t *policy = NULL;
 	bool have_sel = false;
-	int ret, i;
+	int ret, i = 0;
 
 	if (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)
 		return ay_err(y, root->start_mark, "empty policy file (it needs select: and policy:)");
@@ -908,7 +923,8 @@ int bj_policyset_load(const char *dir, const struct bj_trust *t, struct bj_polic
 		goto out;
 	}
 	/* The result must not depend on readdir order. */
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_name);
 	s->pols = calloc(n ? n : 1, sizeof(*s->pols));
 	s->errs = calloc(n ? n : 1, sizeof(*s->errs));
 	if (!s->pols || !s->errs) {
@@ -920,7 +936,8 @@ int bj_policyset_load(const char *dir, const struct bj_trust *t, struct bj_polic
 		if (ret)
 			goto out;
 	}
-	qsort(s->pols, s->npols, sizeof(*s->pols), cmp_policy);
+	if (s->npols)
+		qsort(s->pols, s->npols, sizeof(*s->pols), cmp_policy);
 	*out = s;
 	s = NULL;
 	ret = 0;
@@ -1031,9 +1048,11 @@ int bj_policyset_merge(struct bj_policyset *next, const struct bj_policyset *pre
 		next->errs[i].kept = true;
 		pols[next->npols++] = bj_agent_policy_get(q);
 	}
-	qsort(next->pols, next->npols, sizeof(*next->pols), cmp_policy);
+	if (next->npols)
+		qsort(next->pols, next->npols, sizeof(*next->pols), cmp_policy);
 	if (chg) {
-		qsort(c, nc, sizeof(*c), cmp_change);
+		if (nc)
+			qsort(c, nc, sizeof(*c), cmp_change);
 		*chg = c;
 		*nchg = nc;
 	}

@@ -33,6 +33,8 @@
 #define BJ_AGENT_LISTEN_DEFAULT "127.0.0.1:9477"
 #define BJ_AGENT_EVENTS_DEFAULT "stdout"
 #define BJ_AGENT_POLICY_DIR_DEFAULT "/etc/bpfjail/policies.d"
+#define BJ_AGENT_EVENTS_BURST_DEFAULT 5		/* eventlog.c's defaults */
+#define BJ_AGENT_EVENTS_WINDOW_MS_DEFAULT 10000
 #define BJ_AGENT_HOLD_MS_DEFAULT 500
 #define BJ_AGENT_HOLD_MS_MAX 60000
 #define BJ_AGENT_MAX_BINARIES_DEFAULT 65536	/* BJ_MAX_BINARIES in bpf/jail.h */
@@ -75,6 +77,8 @@ struct bj_agent_config {
 	char listen_host[64];		/* "127.0.0.1", "::1" (no brackets) */
 	uint16_t listen_port;
 	char *events;			/* "stdout" or an absolute file path */
+	uint32_t events_burst;		/* decision lines per (binary, module, op) at once; UINT32_MAX: no limit */
+	uint32_t events_window_ms;	/* time to refill the burst */
 	char *policy_dir;
 	struct bj_agent_settings defaults;	/* every field set */
 	uint32_t max_binaries;

@@ -388,6 +388,7 @@ static bool key_take(struct eventlog *l, struct rl_key *k, uint64_t now)
 
 int eventlog_write(struct eventlog *l, const struct eventlog_rec *r)
 {
+	struct rl_key *k = NULL;
 	uint64_t suppressed = 0;
 	int err;
 
@@ -396,7 +397,8 @@ int eventlog_write(struct eventlog *l, const struct eventlog_rec *r)
 	pthread_mutex_lock(&l->lock);
 	if (r->kind == EVENTLOG_DECISION && l->burst != EVENTLOG_UNLIMITED) {
 		uint64_t now = l->clock(l->clock_ctx);
-		struct rl_key *k = key_get(l, r->binary, r->module, r->op, now);
+
+		k = key_get(l, r->binary, r->module, r->op, now);
 
 		/* Out of memory for a key: print, rather than lose the decision. */
 		if (k && !key_take(l, k, now)) {
@@ -411,6 +413,8 @@ int eventlog_write(struct eventlog *l, const struct eventlog_rec *r)
 		}
 	}
 	err = emit_rec(l, r, suppressed);
+	if (err && k)
+		k->suppressed += suppressed;	/* not reported after all */
 	pthread_mutex_unlock(&l->lock);
 	return err ? err : 1;
 }

@@ -307,13 +307,44 @@ void bj_kernel_init(struct bj_kernel *k)
 	memset(k, 0, sizeof(*k));
 	k->fd_jails = k->fd_tables = k->fd_ranges = k->fd_pathrules = k->fd_events = k->fd_stats = -1;
 	k->fd_gen = k->fd_binaries = k->fd_agent = k->fd_control = k->fd_rb = -1;
+	k->lock_fd = -1;
+}
+
+int bj_kernel_lock(struct bj_kernel *k)
+{
+	int fd;
+
+	if (k->lock_depth++)
+		return 0;
+	mkdir("/run", 0755);
+	fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	while (fd >= 0 && flock(fd, LOCK_EX)) {
+		if (errno == EINTR)
+			continue;
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		k->lock_depth = 0;
+		return -errno;
+	}
+	k->lock_fd = fd;
+	return 0;
+}
+
+void bj_kernel_unlock(struct bj_kernel *k)
+{
+	if (k->lock_depth == 0 || --k->lock_depth)
+		return;
+	close(k->lock_fd);
+	k->lock_fd = -1;
 }
 
 int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *err, size_t errlen)
 {
 	struct stat st;
 	char path[256];
-	int lock = -1, ret;
+	int ret;
 
 	bj_kernel_init(k);
 	libbpf_set_print(libbpf_print);
@@ -332,10 +363,8 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *er
 	pin_dir(k->dir, sizeof(k->dir));
 
 	/* One loader at a time: two first invocations must not both load. */
-	mkdir("/run", 0755);
-	lock = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0 || flock(lock, LOCK_EX)) {
-		ret = -errno;
+	ret = bj_kernel_lock(k);
+	if (ret) {
 		kerr(err, errlen, ret, "%s: %s", LOCK_FILE, strerror(-ret));
 		goto fail;
 	}
@@ -375,11 +404,9 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *er
 		ret = kerr(err, errlen, -EPERM, "BPF LSM hooks are not attached");
 		goto fail;
 	}
-	close(lock);
+	bj_kernel_unlock(k);
 	return 0;
 fail:
-	if (lock >= 0)
-		close(lock);
 	bj_kernel_close(k);
 	return ret;
 }
@@ -398,6 +425,10 @@ void bj_kernel_close(struct bj_kernel *k)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	if (k->lock_fd >= 0)
+		close(k->lock_fd);
+	k->lock_fd = -1;
+	k->lock_depth = 0;
 }
 
 /*
@@ -421,8 +452,23 @@ static void bump_gen(struct bj_kernel *k)
 }
 
 /* Find a free table slot and a gap of n range slots among the live tables. */
+static int add_table_locked(struct bj_kernel *k, const struct bj_tablebuild *tb, uint32_t *id,
+			    char *err, size_t errlen);
+
 int bj_kernel_add_table(struct bj_kernel *k, const struct bj_tablebuild *tb, uint32_t *id,
 			char *err, size_t errlen)
+{
+	int ret = bj_kernel_lock(k);
+
+	if (ret)
+		return kerr(err, errlen, ret, "%s: %s", LOCK_FILE, strerror(-ret));
+	ret = add_table_locked(k, tb, id, err, errlen);
+	bj_kernel_unlock(k);
+	return ret;
+}
+
+static int add_table_locked(struct bj_kernel *k, const struct bj_tablebuild *tb, uint32_t *id,
+			    char *err, size_t errlen)
 {
 	static struct { uint32_t off, cnt; } used[BJ_MAX_TABLES];
 	uint32_t nused = 0, slot = UINT32_MAX, off = 0, n = tb->nranges;
@@ -509,9 +555,15 @@ int bj_kernel_del_table(struct bj_kernel *k, uint32_t id)
 {
 	struct bj_pathkey key, next, *prev = NULL;
 	struct bj_table t = { 0 };
+	int ret = bj_kernel_lock(k);
 
-	if (bpf_map_update_elem(k->fd_tables, &id, &t, BPF_ANY))
-		return -errno;
+	if (ret)
+		return ret;
+	if (bpf_map_update_elem(k->fd_tables, &id, &t, BPF_ANY)) {
+		ret = -errno;
+		bj_kernel_unlock(k);
+		return ret;
+	}
 	bpf_map_delete_elem(k->fd_events, &id);
 	/* Its path rules; after deleting the current key, restart the walk. */
 	while (bpf_map_get_next_key(k->fd_pathrules, prev, &next) == 0) {
@@ -524,6 +576,7 @@ int bj_kernel_del_table(struct bj_kernel *k, uint32_t id)
 		prev = &key;
 	}
 	bump_gen(k);
+	bj_kernel_unlock(k);
 	return 0;
 }
 
@@ -693,6 +746,32 @@ int bj_kernel_bin_del(struct bj_kernel *k, uint64_t dev, uint64_t ino)
 	struct bj_binkey key = { .dev = dev, .ino = ino };
 
 	if (bpf_map_delete_elem(k->fd_binaries, &key))
+		return -errno;
+	return 0;
+}
+
+int bj_kernel_bins_clear_nomatch(struct bj_kernel *k)
+{
+	struct bj_binkey key, next, *prev = NULL;
+	struct bj_binval val;
+
+	while (bpf_map_get_next_key(k->fd_binaries, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(k->fd_binaries, &next, &val) == 0 && (val.flags & BJ_BIN_NOMATCH)) {
+			bpf_map_delete_elem(k->fd_binaries, &next);
+			prev = NULL; /* restart: the walk's key is gone */
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+int bj_kernel_proc_update(struct bj_kernel *k, pid_t pid, const struct bj_proc *p)
+{
+	uint32_t key = pid;
+
+	if (bpf_map_update_elem(k->fd_jails, &key, p, BPF_EXIST))
 		return -errno;
 	return 0;
 }

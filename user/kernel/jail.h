@@ -36,6 +36,9 @@ struct bj_kernel {
 	struct ring_buffer *rb;
 	int fd_rb;
 	uint32_t rb_table;
+	/* bj_kernel_lock: the host-wide lock, reentrant within this handle. */
+	int lock_fd;
+	int lock_depth;
 };
 
 struct bj_kernel_opts {
@@ -45,6 +48,16 @@ struct bj_kernel_opts {
 };
 
 typedef int (*bj_event_fn)(void *ctx, const struct bj_event *e);
+
+/*
+ * The host-wide lock (flock on /run/bpfjail.lock) that every bpfjail process
+ * takes to change tables: allocating a slot, and "unused? then free" sweeps.
+ * Hold it across add_table and the jail (or owner record) that claims the
+ * table, so that a concurrent sweep cannot free a table before it is used.
+ * Reentrant within one handle; add/del_table take it themselves.
+ */
+int bj_kernel_lock(struct bj_kernel *k);
+void bj_kernel_unlock(struct bj_kernel *k);
 
 /* A closed handle (every fd -1): safe to bj_kernel_close before open. */
 void bj_kernel_init(struct bj_kernel *k);
@@ -93,6 +106,10 @@ int bj_kernel_agent_heartbeat(struct bj_kernel *k);
 int bj_kernel_bin_set(struct bj_kernel *k, uint64_t dev, uint64_t ino, bool match, uint32_t table);
 int bj_kernel_bin_del(struct bj_kernel *k, uint64_t dev, uint64_t ino);
 int bj_kernel_bin_count(struct bj_kernel *k, uint32_t *n);
+/* Forget every "no match" verdict (after a policy change). */
+int bj_kernel_bins_clear_nomatch(struct bj_kernel *k);
+/* Change a jailed process's entry (e.g. to another table). */
+int bj_kernel_proc_update(struct bj_kernel *k, pid_t pid, const struct bj_proc *p);
 /* Hold requests: fn(ctx, hold) for each; fd to poll. */
 typedef int (*bj_hold_fn)(void *ctx, const struct bj_hold *h);
 int bj_kernel_watch_holds(struct bj_kernel *k, bj_hold_fn fn, void *ctx);
