@@ -125,7 +125,7 @@ struct {
 struct scratch {
 	__u64 pcs[BJ_MAX_DEPTH];
 	__u64 ref[BJ_REF_DEPTH];	/* compare mode: the kernel's walk */
-	__u8 window[BJ_STACK_WINDOW];
+	__u64 window[BJ_STACK_WINDOW / 8];
 	__u64 frame[2];
 	__u64 fp;
 	__u64 sp;	/* window base; ~0 when the window is unusable */
@@ -139,6 +139,9 @@ struct scratch {
 	__u32 seq;	/* bumped by every decision: detects a preempting one */
 	__u32 skip;	/* compare mode: our index 1 is the recovered frameless caller */
 	__u32 diff;	/* compare mode: first differing index + 1, 0 if none */
+	__u32 no_reanchor;	/* a window copy failed: per-frame reads */
+	__u64 win_len;	/* bytes of window valid from sp */
+	__u64 last_pc, last_mask;	/* the walk's last range search */
 };
 
 struct {
@@ -248,13 +251,37 @@ static __always_inline __u64 account_pc(struct scratch *s, __u64 pc, bool ret)
 	return m;
 }
 
-/* One frame of the frame-pointer chain: {saved fp, return address} at fp. */
+/*
+ * The frame-pointer walk: {saved fp, return address} pairs, read from the
+ * stack window where they lie inside it, else one read per frame. A frame
+ * whose chunk bit is clear (struct bj_table, hot[]) holds no confined code
+ * and needs no range search, so the usual frame (runtime, stdlib, main)
+ * costs a few instructions. The scratch and table pointers travel in the
+ * loop's context: no map lookup per frame. bpf_loop (inlined by the
+ * verifier) rather than a bounded loop: the verifier checks the step once,
+ * where it would walk a 256-round loop round by round.
+ */
+struct walk_ctx {
+	struct scratch *s;
+	struct bj_table *t;
+	__u32 table;
+};
+
+/*
+ * The walk's state lives in the scratch map value, not in the context on
+ * the stack: the verifier tracks no values in map memory, so it finds one
+ * step's state equal to the next and checks the step once (6.1 inlines
+ * bpf_loop; newer kernels verify the callback until its state converges).
+ */
 static long walk_step(__u32 i, void *ctx)
 {
-	struct scratch *s = scratch_get();
-	__u64 fp, off;
+	struct walk_ctx *c = ctx;
+	struct scratch *s = c->s;
+	struct bj_table *t = c->t;
+	__u64 fp, off, next, ra, pc;
+	__u32 n;
 
-	if (!s)
+	if (!s || !t)
 		return 1;
 	fp = s->fp;
 	if (fp == 0) {
@@ -262,27 +289,82 @@ static long walk_step(__u32 i, void *ctx)
 		return 1;
 	}
 	off = fp - s->sp;
-	if (fp >= s->sp && off <= BJ_STACK_WINDOW - 16) {
-		off &= BJ_STACK_WINDOW - 1;
-		if (off > BJ_STACK_WINDOW - 16)
-			return 1;
-		__builtin_memcpy(s->frame, &s->window[off], 16);
-	} else if (bpf_probe_read_user(s->frame, 16, (void *)fp)) {
-		s->truncated = 1;
-		return 1;
+	if (!(fp >= s->sp && off + 16 <= s->win_len && !(off & 7)) && !s->no_reanchor) {
+		/*
+		 * Outside the window (a large frame lies between): copy the
+		 * window again from this frame on, up to the end of its page
+		 * (mapped: the frame is there), so the frames above it cost no
+		 * read of their own.
+		 */
+		__u64 len = 4096 - (fp & 4095);
+
+		if (len > BJ_STACK_WINDOW)
+			len = BJ_STACK_WINDOW;
+		stat_inc(BJ_STAT_WINDOW_COPIES);
+		if (len < 16 || bpf_probe_read_user(s->window, len & (BJ_STACK_WINDOW * 2 - 1), (void *)fp)) {
+			s->no_reanchor = 1;
+		} else {
+			s->sp = fp;
+			s->win_len = len;
+			off = 0;
+		}
 	}
-	if (s->frame[1] == 0) {
+	if (fp >= s->sp && off + 16 <= s->win_len && !(off & 7)) {
+		off = (off >> 3) & (BJ_STACK_WINDOW / 8 - 1);
+		if (off > BJ_STACK_WINDOW / 8 - 2)
+			return 1;
+		next = s->window[off];
+		ra = s->window[off + 1];
+	} else {
+		stat_inc(BJ_STAT_FRAME_READS);
+		if (bpf_probe_read_user(s->frame, 16, (void *)fp)) {
+			s->truncated = 1;
+			return 1;
+		}
+		next = s->frame[0];
+		ra = s->frame[1];
+	}
+	if (ra == 0) {
 		s->done = 1;
 		return 1;
 	}
-	account_pc(s, s->frame[1], true);
+	n = s->n;
+	if (n < BJ_MAX_DEPTH)
+		s->pcs[n & (BJ_MAX_DEPTH - 1)] = ra;
+	s->n = n + 1;
+	/* A return address: look up ra - 1, so a CALL that ends a function or
+	 * an inlined run is attributed to it. */
+	pc = ra - s->bias - 1;
+	if (pc >= t->text_start && pc < t->text_end) {
+		__u64 k = (pc - t->text_start) >> (t->hot_shift & 63);
+
+		s->in_text++;
+		if (k >= t->hot_bits || (t->hot[(k >> 6) & (BJ_HOT_WORDS - 1)] >> (k & 63)) & 1) {
+			/* Recursion repeats a return address: search once. */
+			if (pc != s->last_pc) {
+				s->last_pc = pc;
+				s->last_mask = bj_range_mask(c->table, pc) & BJ_RANGE_GROUPS;
+			}
+			s->groups |= s->last_mask;
+		}
+	}
 	/* Frames grow towards higher addresses; anything else is corrupt. */
-	if (s->frame[0] != 0 && s->frame[0] <= fp) {
+	if (next != 0 && next <= fp) {
 		s->truncated = 1;
 		return 1;
 	}
-	s->fp = s->frame[0];
+	s->fp = next;
 	return 0;
+}
+
+static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 table)
+{
+	struct walk_ctx c = { .s = s, .t = t, .table = table };
+
+	s->no_reanchor = 0;
+	s->last_pc = ~0ull;
+	s->last_mask = 0;
+	bpf_loop(t->max_depth < BJ_MAX_DEPTH ? t->max_depth : BJ_MAX_DEPTH, walk_step, &c, 0);
 }
 
 /* bpf_get_task_stack mode: PCs are already in s->pcs; account them. */
@@ -485,8 +567,12 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 	s->fp = regs->bp;
 	s->sp = regs->sp;
 	/* One copy of the top of the stack; frames inside it cost no helper call. */
-	if (bpf_probe_read_user(s->window, sizeof(s->window), (void *)s->sp))
+	s->win_len = sizeof(s->window);
+	stat_inc(BJ_STAT_WINDOW_COPIES);
+	if (bpf_probe_read_user(s->window, sizeof(s->window), (void *)s->sp)) {
 		s->sp = ~0ull; /* near the end of the stack mapping: per-frame reads */
+		s->win_len = 0;
+	}
 
 	/*
 	 * A frameless stub (SP delta 0 at SYSCALL) has not pushed RBP: the
@@ -506,7 +592,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 			account_pc(s, ra, true);
 	}
 
-	bpf_loop(t->max_depth < BJ_MAX_DEPTH ? t->max_depth : BJ_MAX_DEPTH, walk_step, NULL, 0);
+	walk(s, t, table);
 	if (!s->done)
 		s->truncated = 1;
 
@@ -586,17 +672,26 @@ verdict:
  * not jailed. Armed processes (before their exec) and processes inside an
  * exec past the point of no return (their old stack is gone) are not judged.
  */
-static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
-				    const void *vfsmnt)
+/*
+ * Jailed and judged now? Hooks call this before reading anything out of
+ * their arguments (each read is a helper call): a process that is not
+ * jailed leaves after this one lookup.
+ */
+static __always_inline bool jailed(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
 
+	return p && p->state == BJ_PROC_ACTIVE && !(p->flags & BJ_PROC_F_IN_EXEC);
+}
+
+/* For a process jailed() said yes to. */
+static __always_inline int decide_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
+				     const void *vfsmnt)
+{
 	const void *ptrs[2] = { dentry, vfsmnt };
 	__u64 vals[2] = {};
 
-	if (!p || p->state != BJ_PROC_ACTIVE || (p->flags & BJ_PROC_F_IN_EXEC))
-		return 0;
 	/* A global function takes scalars, not the hook's trusted pointers:
 	 * copy their values out (the walk reads through them with probe reads). */
 	if (dentry || vfsmnt)
@@ -604,19 +699,31 @@ static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void
 	return bj_decide(class, op, arg, vals[0], vals[1]);
 }
 
+static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
+				    const void *vfsmnt)
+{
+	if (!jailed())
+		return 0;
+	return decide_at(class, op, arg, dentry, vfsmnt);
+}
+
 #define check(ctx, class, op, arg) check_at(class, op, arg, NULL, NULL)
 
 /* An operation on a path: rules on it or a directory above may grant it. */
 static __always_inline int check_path(__u32 class, __u32 op, __u32 arg, const struct path *path)
 {
-	return check_at(class, op, arg, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
+	if (!jailed())
+		return 0;
+	return decide_at(class, op, arg, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
 }
 
 /* Creating/removing `dentry` in directory `dir`: rules on dir or above. */
 static __always_inline int check_in_dir(__u32 class, __u32 op, __u32 arg, const struct path *dir,
 					struct dentry *dentry)
 {
-	return check_at(class, op, arg, dentry, BPF_CORE_READ(dir, mnt));
+	if (!jailed())
+		return 0;
+	return decide_at(class, op, arg, dentry, BPF_CORE_READ(dir, mnt));
 }
 
 static __always_inline __u32 sock_class(int family, int type)
@@ -639,8 +746,12 @@ static __always_inline __u32 sock_class(int family, int type)
 
 static __always_inline int check_sock(void *ctx, struct socket *sock, __u32 op)
 {
-	int family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
-	int type = BPF_CORE_READ(sock, type);
+	int family, type;
+
+	if (!jailed())
+		return 0;
+	family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	type = BPF_CORE_READ(sock, type);
 
 	return check(ctx, sock_class(family, type), op, family);
 }
@@ -650,9 +761,9 @@ static __always_inline int check_sock(void *ctx, struct socket *sock, __u32 op)
 SEC("lsm/bprm_check_security")
 int BPF_PROG(bj_bprm_check, struct linux_binprm *bprm, int ret)
 {
-	if (ret)
+	if (ret || !jailed())
 		return ret;
-	return check_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, BPF_CORE_READ(bprm, file, f_path.dentry),
+	return decide_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, BPF_CORE_READ(bprm, file, f_path.dentry),
 			BPF_CORE_READ(bprm, file, f_path.mnt));
 }
 
@@ -678,18 +789,20 @@ int BPF_PROG(bj_file_open, struct file *file, int ret)
 	struct vfsmount *mnt;
 	__u32 mode, flags;
 
-	if (ret)
+	if (ret || !jailed())
 		return ret;
-	mode = BPF_CORE_READ(file, f_mode);
-	flags = BPF_CORE_READ(file, f_flags);
-	dentry = BPF_CORE_READ(file, f_path.dentry);
-	mnt = BPF_CORE_READ(file, f_path.mnt);
+	/* Direct loads (the hook's argument is a trusted BTF pointer), not
+	 * probe-read helper calls: this is the hottest hook. */
+	mode = file->f_mode;
+	flags = file->f_flags;
+	dentry = file->f_path.dentry;
+	mnt = file->f_path.mnt;
 	/* execve opens its file first: judge it as exec, not as a read. */
 	if ((mode & FMODE_EXEC) || (flags & __FMODE_EXEC))
-		return check_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, dentry, mnt);
+		return decide_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, dentry, mnt);
 	if (mode & FMODE_WRITE)
-		return check_at(BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode, dentry, mnt);
-	return check_at(BJ_CLASS_IDX_RPATH, BJ_OP_OPEN_READ, mode, dentry, mnt);
+		return decide_at(BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode, dentry, mnt);
+	return decide_at(BJ_CLASS_IDX_RPATH, BJ_OP_OPEN_READ, mode, dentry, mnt);
 }
 
 SEC("lsm/inode_getattr")
@@ -753,7 +866,9 @@ int BPF_PROG(bj_path_link, struct dentry *old_dentry, const struct path *new_dir
 	     struct dentry *new_dentry, int ret)
 {
 	/* Both ends must be allowed: the existing file (same mount) and the new name. */
-	return ret ?: check_at(BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, old_dentry,
+	if (ret || !jailed())
+		return ret;
+	return check_at(BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, old_dentry,
 			       BPF_CORE_READ(new_dir, mnt)) ?:
 		      check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, new_dir, new_dentry);
 }
@@ -787,7 +902,11 @@ int BPF_PROG(bj_path_chown, const struct path *path, __u32 uid, __u32 gid, int r
 
 static __always_inline int setattr(void *ctx, struct iattr *attr)
 {
-	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
+	unsigned int valid;
+
+	if (!jailed())
+		return 0;
+	valid = BPF_CORE_READ(attr, ia_valid);
 
 	if (valid & ATTR_SIZE) {
 		/* truncate(2) and open(O_TRUNC) were judged, with their path, by
@@ -873,7 +992,7 @@ int BPF_PROG(bj_socket_accept, struct socket *sock, struct socket *newsock, int 
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(bj_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
-	if (ret)
+	if (ret || !jailed())
 		return ret;
 	if (!BPF_CORE_READ(msg, msg_name) || BPF_CORE_READ(msg, msg_namelen) == 0)
 		return 0;

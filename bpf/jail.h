@@ -31,6 +31,8 @@
 #define BJ_MAX_PATHRULES 4096		/* (table, dev, ino) entries */
 #define BJ_EVENTS_SIZE (256 * 1024)	/* one ring buffer per table */
 #define BJ_PATH_DEPTH 40		/* dentries climbed looking for a rule */
+#define BJ_HOT_WORDS 64			/* a table's chunk filter: 4096 bits */
+#define BJ_HOT_MIN_SHIFT 4		/* chunks of at least 16 bytes */
 
 /* Range mask: bits 0..59 = policy groups present here; high bits = flags. */
 #define BJ_RANGE_FRAMELESS (1ull << 63)	/* SP delta 0 at SYSCALL: caller RA at [SP] */
@@ -99,7 +101,16 @@ struct bj_table {
 	__u32 _pad2;
 	__u32 max_depth;	/* frames walked, <= BJ_MAX_DEPTH */
 	__u32 valid;		/* 0 = free slot */
+	/*
+	 * Chunk filter for the walk: the Go text in chunks of 1 << hot_shift
+	 * bytes; bit c of hot[] is set when a range holding any group meets
+	 * chunk c. A frame whose chunk bit is clear holds no confined code:
+	 * no range search. hot_bits = 0: no filter (always search).
+	 */
+	__u32 hot_shift;
+	__u32 hot_bits;
 	__u32 _pad;
+	__u64 hot[BJ_HOT_WORDS];
 };
 
 /*
@@ -231,6 +242,8 @@ enum bj_stat {
 	BJ_STAT_AGENT_HELD,	/* agent: execs held for a decision */
 	BJ_STAT_AGENT_HOLD_LOST,/* agent: hold request dropped (control buffer full) */
 	BJ_STAT_JAIL_FULL,	/* jails map full: a process could not be jailed */
+	BJ_STAT_FRAME_READS,	/* fp walk: frames read on their own (outside a window) */
+	BJ_STAT_WINDOW_COPIES,	/* fp walk: stack window copies (first and re-anchored) */
 	BJ_STAT_COUNT,
 };
 

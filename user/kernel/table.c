@@ -216,6 +216,26 @@ static int add_group_paths(struct bj_tablebuild *out, const struct bj_verdict *v
 	return 0;
 }
 
+/* The walk's chunk filter (struct bj_table, hot[]): the smallest chunks that
+ * cover the text in BJ_HOT_WORDS * 64 bits. */
+static void hot_filter(struct bj_table *t, const struct bj_range *r, size_t n, uint64_t text_size)
+{
+	const uint64_t nbits = BJ_HOT_WORDS * 64;
+	uint32_t shift = BJ_HOT_MIN_SHIFT;
+
+	while ((text_size + (1ull << shift) - 1) >> shift > nbits)
+		shift++;
+	t->hot_shift = shift;
+	t->hot_bits = (uint32_t)((text_size + (1ull << shift) - 1) >> shift);
+	memset(t->hot, 0, sizeof(t->hot));
+	for (size_t i = 0; i < n; i++) {
+		if (!(r[i].mask & BJ_RANGE_GROUPS) || r[i].end <= r[i].start)
+			continue;
+		for (uint64_t c = r[i].start >> shift; c <= (uint64_t)(r[i].end - 1) >> shift; c++)
+			t->hot[c / 64] |= 1ull << (c % 64);
+	}
+}
+
 int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verdicts,
 		   const char *path, uint32_t mode, uint32_t on_unknown,
 		   struct bj_tablebuild *out, char *err, size_t errlen)
@@ -336,6 +356,7 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 
 	out->table.text_start = bin->text_start;
 	out->table.text_end = bin->text_end;
+	hot_filter(&out->table, out->ranges, out->nranges, bin->text_end - bin->text_start);
 	out->table.range_cnt = all.n;
 	out->table.mode = mode;
 	out->table.max_depth = BJ_MAX_DEPTH;
