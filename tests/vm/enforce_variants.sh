@@ -156,4 +156,33 @@ else
 	notok "absent: a policy naming no module of the program warns" "exit $RC, mark $( [ -e "$J/vi-ran" ] && echo present || echo absent), stderr: $(head -c 400 "$W/absent.err")"
 fi
 
+# ---- the fp walk finds the kernel's frames (--stack-walk compare) ---------------------------
+# Compare mode walks each judged stack both ways (ours: window copies
+# re-anchored past large frames, the chunk filter, the recursion cache; the
+# kernel's bpf_get_task_stack) and logs reason=walk-mismatch where they
+# differ. Shallow, deep (past the 2 KiB window) and confined stacks.
+EXE=$VICTIM
+CSPECS=(
+	"self open-read $J/r.txt|ok"
+	"self deep 30 self open-read $J/r.txt|ok"
+	"self deep 100 self open-read $J/r.txt|ok"
+	"p open-read $J/r.txt|errno=1 EPERM"
+	"p deep 40 p open-read $J/r.txt|errno=1 EPERM"
+	"p call self open-read $J/r.txt|errno=1 EPERM"
+)
+cargs=()
+for e in "${CSPECS[@]}"; do cargs+=("${e%%|*}"); done
+jrun compare --stack-walk compare --policy example.com/poisoned=confined -- "$VICTIM" multi "${cargs[@]}"
+bad=""
+for e in "${CSPECS[@]}"; do
+	r=$(res compare "${e%%|*}")
+	case $r in "${e##*|}"*) ;; *) bad+=" '${e%%|*}' -> '${r:-none}' (want ${e##*|});" ;; esac
+done
+if [ $RC -eq 0 ] && [ -z "$bad" ] && ! grep -q 'walk-mismatch' "$W/compare.err"; then
+	ok "compare: --stack-walk compare: ${#CSPECS[@]} ops (0 to 100 extra frames) judged right, no walk-mismatch"
+else
+	notok "compare: --stack-walk compare: ops judged right, no walk-mismatch" \
+		"exit $RC;$bad stderr: $(grep -m3 'walk-mismatch' "$W/compare.err" | cut -c1-300)"
+fi
+
 t_done
