@@ -255,6 +255,22 @@ out:
 	return ret;
 }
 
+/*
+ * A table the agent made (tablemeta "command" "agent:POLICY"). The kernel's
+ * `binaries` map jails every exec of its binary with it (MATCH -> table id)
+ * even while no process uses it and while the agent is down: freeing it
+ * would kill those execs ("table gone") or, once the slot is reused, jail
+ * them with another binary's table. The agent frees its own tables, and a
+ * restarted agent those of its predecessor it no longer needs (adopt()).
+ */
+static bool agent_table(struct json_object *meta)
+{
+	struct json_object *c;
+
+	return meta && json_object_object_get_ex(meta, "command", &c) &&
+	       !strncmp(json_object_get_string(c), "agent:", 6);
+}
+
 int cmd_detach(int argc, char **argv)
 {
 	struct bj_kernel k;
@@ -285,8 +301,9 @@ int cmd_detach(int argc, char **argv)
 
 		if (meta && json_object_object_get_ex(meta, "owner", &owner))
 			o = json_object_get_int(owner);
-		/* A running `bpfjail run` cleans its own table up. */
-		if (!o || kill(o, 0)) {
+		/* A running `bpfjail run` cleans its own table up; the agent's
+		 * tables are also named by `binaries` entries (agent_table). */
+		if ((!o || kill(o, 0)) && !agent_table(meta)) {
 			bj_kernel_del_table(&k, p.table);
 			tablemeta_remove(&k, p.table);
 		}
@@ -322,9 +339,11 @@ static void collect_tables(struct bj_kernel *k)
 		meta = tablemeta_read(k, id);
 		if (meta && json_object_object_get_ex(meta, "owner", &owner))
 			o = json_object_get_int(owner);
-		json_object_put(meta);
-		if (o && kill(o, 0) == 0)
+		if ((o && kill(o, 0) == 0) || agent_table(meta)) {
+			json_object_put(meta);
 			continue;
+		}
+		json_object_put(meta);
 		bj_kernel_del_table(k, id);
 		tablemeta_remove(k, id);
 	}
