@@ -10,7 +10,7 @@ PKGS=(
 	bpftool
 	libyaml-dev libjson-c-dev libmicrohttpd-dev nettle-dev
 	golang-go
-	python3
+	python3 python3-yaml
 	prometheus
 	libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio

@@ -131,8 +131,9 @@ static int on_event(void *ctx, const struct bj_event *e)
 	struct eventlog_rec r = { .kind = EVENTLOG_DECISION };
 
 	bj_event_locate(&b->lt, e, &w);
+	/* docs/operations.md: module "" when the verdict was not a stack match. */
 	metric_inc(a->am.decisions, METRIC_LABELS(verdict_word(e->verdict), op,
-						   w.module ? w.module : "unknown"));
+						   w.module ? w.module : ""));
 	r.pid = e->pid;
 	r.tid = e->tid;
 	r.exe = b->exe;
@@ -626,20 +627,75 @@ static void update_gauges(struct agent *a)
 static void agent_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: bpfjail agent [--config FILE]\n"
+		"Usage: bpfjail agent [--config FILE] [--check]\n"
 		"\n"
 		"Jail every process that execs a binary a policy file selects, host-wide,\n"
 		"before its first instruction; serve Prometheus metrics; write events as\n"
 		"JSON lines. Config and policies: docs/operations.md (default config\n"
 		"%s). SIGHUP reloads policies (and reopens the event file); so does\n"
-		"any change in the policy directory. SIGTERM stops the agent; jails stay.\n",
+		"any change in the policy directory. SIGTERM stops the agent; jails stay.\n"
+		"\n"
+		"  -c, --config FILE  the agent's config file\n"
+		"  --check            load and validate the config and every policy file\n"
+		"                     (with the same trust rules), print what would load,\n"
+		"                     and exit: 0 if all are good, 2 if any is not. Touches\n"
+		"                     neither the kernel nor the event file nor the network.\n",
 		BJ_AGENT_CONFIG_DEFAULT);
+}
+
+/*
+ * --check: what a start would load, without BPF, the metrics server or the
+ * event file. Unlike a start, where a bad policy file is reported and
+ * skipped, any bad file fails the check.
+ */
+static int agent_check(struct agent *a)
+{
+	struct bj_policyset *s = NULL;
+	struct bj_err e = { 0 };
+	int ret;
+
+	ret = bj_policyset_load(a->cfg.policy_dir, NULL, &s, &e);
+	if (ret)
+		return fail(ret == -ENOMEM ? EXIT_FAIL : EXIT_USAGE, "agent: %s", e.msg);
+	if (s->nerrs) {
+		for (size_t i = 0; i + 1 < s->nerrs && !env.json; i++)
+			fprintf(stderr, "bpfjail: agent: %s\n", s->errs[i].msg);
+		ret = fail(EXIT_USAGE, "agent: %s%s", s->errs[s->nerrs - 1].msg,
+			   s->nerrs > 1 ? " (and more policy files rejected above)" : "");
+		bj_policyset_free(s);
+		return ret;
+	}
+	if (env.json) {
+		struct json_object *o = json_object_new_object(), *pols = json_object_new_array();
+
+		json_object_object_add(o, "config", a->cfg.file ? json_object_new_string(a->cfg.file) : NULL);
+		json_object_object_add(o, "policy_dir", json_object_new_string(s->dir));
+		for (size_t i = 0; i < s->npols; i++)
+			json_object_array_add(pols, json_object_new_string(s->pols[i]->name));
+		json_object_object_add(o, "policies", pols);
+		json_print(o);
+		json_object_put(o);
+	} else {
+		printf("config %s: ok\n", a->cfg.file ? a->cfg.file : "(built-in defaults)");
+		printf("policy directory %s: %zu %s\n", s->dir, s->npols, s->npols == 1 ? "policy" : "policies");
+		for (size_t i = 0; i < s->npols; i++) {
+			const struct bj_agent_policy *p = s->pols[i];
+			struct bj_agent_settings st;
+
+			bj_agent_settings_for(&a->cfg, p, &st);
+			printf("policy %s: ok (priority %ld, %zu %s, mode %s)\n", p->name, p->priority, p->nsel,
+			       p->nsel == 1 ? "selector" : "selectors", bj_agent_mode_name(st.mode));
+		}
+	}
+	bj_policyset_free(s);
+	return EXIT_OK;
 }
 
 int cmd_agent(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, 0, 'c' },
+		{ "check", no_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -650,6 +706,7 @@ int cmd_agent(int argc, char **argv)
 	char err[512] = "";
 	sigset_t mask;
 	int c, ret = EXIT_FAIL, sfd = -1, tfd = -1;
+	bool check = false;
 
 	if (!a)
 		return fail(EXIT_FAIL, "agent: out of memory");
@@ -659,6 +716,9 @@ int cmd_agent(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'C':
+			check = true;
 			break;
 		case 'h':
 			agent_usage(stdout);
@@ -685,6 +745,10 @@ int cmd_agent(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (check) {
+		ret = agent_check(a);
+		goto out;
+	}
 
 	a->m = metrics_new();
 	if (!a->m || agent_metrics_register(a->m, &a->am, BPFJAIL_VERSION, "starting")) {
@@ -692,6 +756,9 @@ int cmd_agent(int argc, char **argv)
 		goto out;
 	}
 	lo.path = strcmp(a->cfg.events, "stdout") ? a->cfg.events : NULL;
+	/* events.burst / events.window_ms (UINT32_MAX is EVENTLOG_UNLIMITED). */
+	lo.burst = a->cfg.events_burst;
+	lo.window_ns = (uint64_t)a->cfg.events_window_ms * 1000000ull;
 	ret = eventlog_open(&lo, &a->log);
 	if (ret) {
 		ret = fail(EXIT_INPUT, "agent: event output %s: %s", a->cfg.events, strerror(-ret));
@@ -818,8 +885,20 @@ int cmd_agent(int argc, char **argv)
 			update_gauges(a);
 		}
 	}
-	fprintf(stderr, "bpfjail: agent stopping: jails stay in force; holds stop within %llu s\n",
-		(unsigned long long)(BJ_AGENT_STALE_NS / 1000000000ull));
+	/*
+	 * Stop holding now: nobody will answer a hold requested after this
+	 * loop, and a held process stays stopped (for the 3 s until the
+	 * heartbeat goes stale, every new binary on the host would). Matching
+	 * stays enabled, so MATCH binaries are still jailed at exec. Then
+	 * answer the holds already requested.
+	 */
+	bj_kernel_agent_set(&a->k, true, false);
+	for (int i = 0; i < 5; i++) {
+		bj_kernel_consume(&a->k);
+		if (i < 4)
+			usleep(10000);
+	}
+	fprintf(stderr, "bpfjail: agent stopping: jails stay in force; holds stopped\n");
 	ret = EXIT_OK;
 out:
 	if (sfd >= 0)
