@@ -775,7 +775,14 @@ def test_crash(agent):
 
 # ---- 7: load ------------------------------------------------------------------
 
-def test_load(agent, seconds=18.0, workers=4, rate_target=180.0):
+# The load: 200 execs/s for 60 s. BPFJAIL_LOAD_SECONDS shortens it
+# for a quick local run.
+LOAD_SECONDS = float(os.environ.get("BPFJAIL_LOAD_SECONDS", "60"))
+LOAD_RATE = 200.0
+LOAD_HWM_MAX_KB = 128 * 1024
+
+
+def test_load(agent, seconds=LOAD_SECONDS, workers=4, rate_target=LOAD_RATE):
     kinds = [("match", [binp("jail-victim"), "open-read", HOSTNAME_FILE]),
              ("free", [binp("free-victim"), "open-read", HOSTNAME_FILE]),
              ("true", ["/bin/true"]),
@@ -836,10 +843,15 @@ def test_load(agent, seconds=18.0, workers=4, rate_target=180.0):
         R.notok(name, f"wrong outcomes {bad} {wrong}; decisions_total +{k1 - k0} for {counts['match'][0]} "
                 f"matches; agent exit {agent.p.poll()}")
     dropped = mval(ms, "bpfjail_events_dropped_total")
-    if rate >= 100:
-        R.ok(f"load: rate at least 100 execs/s ({rate:.0f}/s), events dropped {dropped}")
+    if rate >= 0.9 * rate_target:
+        R.ok(f"load: rate at least {0.9 * rate_target:.0f} execs/s ({rate:.0f}/s for {el:.0f} s), "
+             f"events dropped {dropped}")
     else:
-        R.notok("load: rate at least 100 execs/s", f"{rate:.0f}/s")
+        R.notok(f"load: rate at least {0.9 * rate_target:.0f} execs/s", f"{rate:.0f}/s")
+    if hwm and int(hwm) < LOAD_HWM_MAX_KB:
+        R.ok(f"load: agent memory bounded (VmHWM {hwm} kB < {LOAD_HWM_MAX_KB} kB)")
+    else:
+        R.notok("load: agent memory bounded", f"VmHWM {hwm} kB")
     st, _ = http_get("/healthz")
     R.eq("load: the agent is still healthy", 200, st)
 
