@@ -470,6 +470,20 @@ def test_selectors():
     else:
         R.notok("held execs: jailed at exec, one 'jailed' event each",
                 f"exec_holds jailed {held}, jailed events {jailed_ev}")
+    # Each of those processes has exited (killed or done): one 'released'
+    # event each, within a heartbeat or two.
+    want = sorted(e["pid"] for e in jailed_ev if isinstance(e.get("pid"), int))
+    deadline = time.monotonic() + 3
+    got = []
+    while time.monotonic() < deadline:
+        got = sorted(e.get("pid") for e in EV.since(0) if e.get("event") == "released" and e.get("pid") in want)
+        if got == want:
+            break
+        time.sleep(0.1)
+    if want and got == want:
+        R.ok(f"released: each of the {len(want)} held-and-jailed processes, once exited, has one 'released' event")
+    else:
+        R.notok("released: one 'released' event per exited jailed process", f"jailed pids {want}, released {got}")
 
 
 # ---- 3 and 4: reloads ---------------------------------------------------------

@@ -86,7 +86,24 @@ struct agent {
 	struct bj_watch watch;
 	bool reload_pending;
 	uint64_t holds_late;
+	/* Jailed processes seen (scans of the jails map, and our own jailing),
+	 * so that their exit can be reported as a `released` event. */
+	struct jpid *known;
+	size_t nknown, capknown;
+	struct jpid *scan;
 };
+
+struct jpid {
+	pid_t pid;
+	uint32_t table;
+	/* What its `released` event says, copied while the binary's entry
+	 * exists (a reload may drop the entry before the process exits). */
+	char *exe, *binary, *policy;
+	uint32_t mode;
+	bool ours;
+};
+
+static void known_add(struct agent *a, pid_t pid, uint32_t table);
 
 static volatile sig_atomic_t stop;
 
@@ -195,7 +212,14 @@ static int table_mode(struct agent *a, const struct bj_agent_settings *s, bool *
 /* sys_enter is attached on demand: only kill mode (or no LSM) needs it. */
 static int ensure_syscalls(struct agent *a)
 {
-	struct bj_kernel tmp;
+	/*
+	 * Kept open, never closed: bj_kernel_close() frees every ring-buffer
+	 * context of the process (they are one list in user/kernel/jail.c),
+	 * including those of a->k still registered with its ring buffer, and
+	 * the next hold or decision event was a use after free (a kill-mode
+	 * policy on a BPF LSM kernel crashed the agent at its first hold).
+	 */
+	static struct bj_kernel tmp;
 	struct bj_kernel_opts ko = { .syscalls = true, .lsm = a->lsm_ok };
 	char err[512];
 	int ret;
@@ -207,7 +231,6 @@ static int ensure_syscalls(struct agent *a)
 		warnx_("agent: attaching sys_enter: %s", err);
 		return ret;
 	}
-	bj_kernel_close(&tmp);
 	a->syscalls_on = true;
 	return 0;
 }
@@ -421,6 +444,7 @@ static int on_hold(void *ctx, const struct bj_hold *h)
 		    proc_bias(h->pid, st.st_ino, b->tb.table.exec_vaddr, &bias) == 0 &&
 		    bj_kernel_jail(&a->k, h->pid, b->table, BJ_PROC_ACTIVE, bias) == 0) {
 			log_lifecycle(a, EVENTLOG_JAILED, h->pid, b, NULL, NULL);
+			known_add(a, h->pid, b->table);
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 			metric_inc(a->am.exec_holds,
@@ -590,6 +614,107 @@ static void adopt(struct agent *a)
 	}
 }
 
+static int cmp_jpid(const void *x, const void *y)
+{
+	const struct jpid *a = x, *b = y;
+
+	return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+static const struct abin *abin_of_table(const struct agent *a, uint32_t table)
+{
+	for (const struct abin *b = a->bins; b; b = b->next)
+		if (b->table == table)
+			return b;
+	return NULL;
+}
+
+static void jpid_fill(struct jpid *j, const struct abin *b)
+{
+	j->ours = b != NULL;
+	if (!b)
+		return;
+	j->exe = strdup(b->exe ? b->exe : "");
+	j->binary = strdup(b->binid);
+	j->policy = strdup(b->policy ? b->policy : "");
+	j->mode = b->mode;
+}
+
+static void jpid_clear(struct jpid *j)
+{
+	free(j->exe);
+	free(j->binary);
+	free(j->policy);
+	j->exe = j->binary = j->policy = NULL;
+	j->ours = false;
+}
+
+/* Remember a process we jailed, so that its exit is reported even when it
+ * ends before the next scan. */
+static void known_add(struct agent *a, pid_t pid, uint32_t table)
+{
+	struct jpid *j;
+
+	if (!a->known || a->nknown >= BJ_MAX_JAILS)
+		return;
+	j = &a->known[a->nknown++];
+	memset(j, 0, sizeof(*j));
+	j->pid = pid;
+	j->table = table;
+	jpid_fill(j, abin_of_table(a, table));
+}
+
+/*
+ * Every process of ours that was jailed and is no longer in the jails map
+ * (exited: sched_process_exit removed it; or detached) gets one `released`
+ * event. Scans run with the gauges (every heartbeat), so a release is
+ * reported within one heartbeat. cur: this scan, pid and table only.
+ */
+static void report_released(struct agent *a, struct jpid *cur, size_t ncur)
+{
+	size_t i = 0, j = 0;
+
+	if (!a->known)
+		return;
+	qsort(cur, ncur, sizeof(*cur), cmp_jpid);
+	if (a->nknown)
+		qsort(a->known, a->nknown, sizeof(*a->known), cmp_jpid);
+	while (i < a->nknown) {
+		struct jpid *k = &a->known[i];
+
+		if (j < ncur && cur[j].pid < k->pid) {
+			j++;
+		} else if (j < ncur && cur[j].pid == k->pid && !cur[j].ours) {
+			/* Still jailed (perhaps re-pointed to a rebuilt table):
+			 * carry what we know over. */
+			uint32_t table = cur[j].table;
+
+			cur[j] = *k;
+			cur[j].table = table;
+			memset(k, 0, sizeof(*k));
+			i++;
+		} else {
+			/* Gone (or a duplicate, or its pid now jailed anew). */
+			if (k->ours && !(j < ncur && cur[j].pid == k->pid && cur[j].ours)) {
+				struct eventlog_rec r = {
+					.kind = EVENTLOG_RELEASED, .pid = k->pid, .exe = k->exe,
+					.binary = k->binary, .policy = k->policy, .mode = mode_word(k->mode),
+				};
+
+				eventlog_write(a->log, &r);
+			}
+			jpid_clear(k);
+			i++;
+		}
+	}
+	/* New in this scan: children of jailed processes, adopted jails. */
+	for (j = 0; j < ncur; j++)
+		if (!cur[j].ours && !cur[j].exe)
+			jpid_fill(&cur[j], abin_of_table(a, cur[j].table));
+	memcpy(a->known, cur, ncur * sizeof(*cur));
+	a->nknown = ncur;
+}
+
 static void update_gauges(struct agent *a)
 {
 	uint64_t st[BJ_STAT_COUNT];
@@ -597,8 +722,15 @@ static void update_gauges(struct agent *a)
 	uint32_t njails = 0, nbins = 0, ntables = 0;
 	pid_t pid = 0;
 
-	while (bj_kernel_next_proc(&a->k, &pid, &p) == 0)
+	while (bj_kernel_next_proc(&a->k, &pid, &p) == 0) {
+		if (a->scan && njails < BJ_MAX_JAILS) {
+			memset(&a->scan[njails], 0, sizeof(a->scan[njails]));
+			a->scan[njails].pid = pid;
+			a->scan[njails].table = p.table;
+		}
 		njails++;
+	}
+	report_released(a, a->scan, njails < BJ_MAX_JAILS ? njails : BJ_MAX_JAILS);
 	bj_kernel_bin_count(&a->k, &nbins);
 	for (uint32_t i = 0; i < BJ_MAX_TABLES; i++) {
 		struct bj_table t;
@@ -750,8 +882,11 @@ int cmd_agent(int argc, char **argv)
 		goto out;
 	}
 
+	/* Bounded by the jails map: allocated once, never per event. */
+	a->known = calloc(BJ_MAX_JAILS, sizeof(*a->known));
+	a->scan = calloc(BJ_MAX_JAILS, sizeof(*a->scan));
 	a->m = metrics_new();
-	if (!a->m || agent_metrics_register(a->m, &a->am, BPFJAIL_VERSION, "starting")) {
+	if (!a->known || !a->scan || !a->m || agent_metrics_register(a->m, &a->am, BPFJAIL_VERSION, "starting")) {
 		ret = fail(EXIT_FAIL, "agent: metrics: out of memory");
 		goto out;
 	}
@@ -923,6 +1058,10 @@ out:
 	if (a->pols)
 		bj_policyset_free(a->pols);
 	bj_agent_config_free(&a->cfg);
+	for (size_t i = 0; a->known && i < a->nknown; i++)
+		jpid_clear(&a->known[i]);
+	free(a->known);
+	free(a->scan);
 	free(a);
 	return ret;
 }
