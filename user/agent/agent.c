@@ -89,7 +89,7 @@ struct agent {
 	/* Jailed processes seen (scans of the jails map, and our own jailing),
 	 * so that their exit can be reported as a `released` event. */
 	struct jpid *known;
-	size_t nknown, capknown;
+	size_t nknown;
 	struct jpid *scan;
 };
 
