@@ -212,14 +212,7 @@ static int table_mode(struct agent *a, const struct bj_agent_settings *s, bool *
 /* sys_enter is attached on demand: only kill mode (or no LSM) needs it. */
 static int ensure_syscalls(struct agent *a)
 {
-	/*
-	 * Kept open, never closed: bj_kernel_close() frees every ring-buffer
-	 * context of the process (they are one list in user/kernel/jail.c),
-	 * including those of a->k still registered with its ring buffer, and
-	 * the next hold or decision event was a use after free (a kill-mode
-	 * policy on a BPF LSM kernel crashed the agent at its first hold).
-	 */
-	static struct bj_kernel tmp;
+	struct bj_kernel tmp;
 	struct bj_kernel_opts ko = { .syscalls = true, .lsm = a->lsm_ok };
 	char err[512];
 	int ret;
@@ -231,6 +224,9 @@ static int ensure_syscalls(struct agent *a)
 		warnx_("agent: attaching sys_enter: %s", err);
 		return ret;
 	}
+	/* The link is pinned: closing this handle leaves it attached (and,
+	 * since ring contexts belong to their handle, leaves a->k's alone). */
+	bj_kernel_close(&tmp);
 	a->syscalls_on = true;
 	return 0;
 }

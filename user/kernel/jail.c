@@ -27,7 +27,7 @@
 #define LOCK_FILE "/run/bpfjail.lock"
 
 struct rbctx;
-static void free_ring_ctxs(void);
+static void free_ring_ctxs(const struct bj_kernel *k);
 
 static const char *const map_names[] = { "jails", "tables", "ranges", "pathrules", "events", "stats",
 					 "gen", "binaries", "agent", "control" };
@@ -419,7 +419,7 @@ void bj_kernel_close(struct bj_kernel *k)
 
 	ring_buffer__free(k->rb);
 	k->rb = NULL;
-	free_ring_ctxs();
+	free_ring_ctxs(k);
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -580,24 +580,32 @@ int bj_kernel_del_table(struct bj_kernel *k, uint32_t id)
 	return 0;
 }
 
-/* One context per ring (the agent reads many): freed with the handle. */
+/* One context per ring (the agent reads many): freed with its handle, and
+ * only with its own (a process may hold several handles at once). */
 struct rbctx {
 	bj_event_fn fn;
 	bj_hold_fn hold;
 	void *ctx;
 	uint32_t table;
 	int fd;
+	const struct bj_kernel *owner;
 	struct rbctx *next;
 };
 
 static struct rbctx *rb_ctxs;
 
-static void free_ring_ctxs(void)
+static void free_ring_ctxs(const struct bj_kernel *k)
 {
-	while (rb_ctxs) {
-		struct rbctx *c = rb_ctxs;
+	struct rbctx **pp = &rb_ctxs;
 
-		rb_ctxs = c->next;
+	while (*pp) {
+		struct rbctx *c = *pp;
+
+		if (c->owner != k) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
 		free(c);
 	}
 }
@@ -628,6 +636,7 @@ static int add_ring(struct bj_kernel *k, int fd, struct rbctx *c)
 		free(c);
 		return ret;
 	}
+	c->owner = k;
 	c->next = rb_ctxs;
 	rb_ctxs = c;
 	return 0;
@@ -684,7 +693,7 @@ int bj_kernel_watch_more(struct bj_kernel *k, uint32_t table, bj_event_fn fn, vo
 int bj_kernel_unwatch(struct bj_kernel *k, uint32_t table)
 {
 	for (struct rbctx *c = rb_ctxs; c; c = c->next)
-		if (!c->hold && c->table == table)
+		if (c->owner == k && !c->hold && c->table == table)
 			c->fn = NULL;
 	bpf_map_delete_elem(k->fd_events, &table);
 	return 0;
