@@ -426,6 +426,33 @@ def without_policy(name):
     return wait_reload(before)
 
 
+def test_fresh(agent, n=15):
+    """Matching binaries that appear after the policy loaded are judged at
+    their first exec (held, table built and its ring added from inside the
+    hold callback): each is jailed and killed, and the agent lives on."""
+    if not with_policy("70-fresh.yaml", policy_yaml([f"path: {BIN}/fresh-*"])):
+        R.notok("fresh binaries: reload", "no reload counted")
+    bad = []
+    for i in range(n):
+        path = binp(f"fresh-{i}")
+        shutil.copy(os.path.join(GO_OUT, "victim"), path)
+        os.chmod(path, 0o755)
+        r = vrun(path, "open-read", HOSTNAME_FILE)
+        if killed(r):
+            state["kills"] += 1
+        else:
+            bad.append(f"{path}: {r.brief()}")
+        if agent.p.poll() is not None:
+            bad.append(f"agent exited {agent.p.poll()} after {path}")
+            break
+    if not bad:
+        R.ok(f"fresh binaries: {n} new matching copies, each held at its first exec, jailed and killed; "
+             f"agent alive")
+    else:
+        R.notok("fresh binaries: each new matching copy jailed at its first exec", "; ".join(bad[:3]))
+    without_policy("70-fresh.yaml")
+
+
 def test_selectors():
     sha = subprocess.run(["sha256sum", binp("sha-victim")], capture_output=True, text=True).stdout.split()[0]
     if not with_policy("20-sha.yaml", policy_yaml([f"sha256: {sha.upper()}"])):
@@ -931,6 +958,7 @@ def main():
             return
         test_selectors()
         test_reload(agent)
+        test_fresh(agent)
         test_metrics(agent)
         agent = test_crash(agent)
         if agent.p.poll() is None:

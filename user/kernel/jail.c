@@ -588,6 +588,7 @@ struct rbctx {
 	void *ctx;
 	uint32_t table;
 	int fd;
+	bool pending;	/* added while consuming: fd is ours until then */
 	const struct bj_kernel *owner;
 	struct rbctx *next;
 };
@@ -606,6 +607,8 @@ static void free_ring_ctxs(const struct bj_kernel *k)
 			continue;
 		}
 		*pp = c->next;
+		if (c->pending)
+			close(c->fd);
 		free(c);
 	}
 }
@@ -629,6 +632,16 @@ static int add_ring(struct bj_kernel *k, int fd, struct rbctx *c)
 	if (!k->rb) {
 		k->rb = ring_buffer__new(fd, rb_cb, c, NULL);
 		ret = k->rb ? 0 : -errno;
+	} else if (k->consuming) {
+		/*
+		 * Called from an event callback (the agent builds a table for a
+		 * held exec): ring_buffer__add would reallocate the ring array
+		 * that ring_buffer__consume is walking. The ring exists and the
+		 * kernel writes to it already; it is added when consume returns.
+		 */
+		c->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		c->pending = c->fd >= 0;
+		ret = c->fd >= 0 ? 0 : -errno;
 	} else {
 		ret = ring_buffer__add(k->rb, fd, rb_cb, c);
 	}
@@ -805,7 +818,23 @@ int bj_kernel_events_fd(struct bj_kernel *k)
 
 int bj_kernel_consume(struct bj_kernel *k)
 {
-	return k->rb ? ring_buffer__consume(k->rb) : 0;
+	int n;
+
+	if (!k->rb)
+		return 0;
+	k->consuming = true;
+	n = ring_buffer__consume(k->rb);
+	k->consuming = false;
+	for (struct rbctx *c = rb_ctxs; c; c = c->next) {
+		if (c->owner != k || !c->pending)
+			continue;
+		if (ring_buffer__add(k->rb, c->fd, rb_cb, c))
+			fprintf(stderr, "bpfjail: warning: events of table %u cannot be read: %s\n",
+				c->table, strerror(errno));
+		close(c->fd);
+		c->pending = false;
+	}
+	return n;
 }
 
 int bj_kernel_jail(struct bj_kernel *k, pid_t pid, uint32_t table, uint32_t state, uint64_t bias)

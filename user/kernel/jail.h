@@ -36,6 +36,9 @@ struct bj_kernel {
 	struct ring_buffer *rb;
 	int fd_rb;
 	uint32_t rb_table;
+	/* Inside bj_kernel_consume: rings added now wait until it returns
+	 * (libbpf's poll loop must not see its ring array reallocated). */
+	bool consuming;
 	/* bj_kernel_lock: the host-wide lock, reentrant within this handle. */
 	int lock_fd;
 	int lock_depth;
