@@ -912,6 +912,45 @@ def test_stop(agent):
         R.notok("SIGTERM: jails stay: a matched binary exec'd after the stop is still jailed", r.brief())
 
 
+def test_unload_releases():
+    """kill -9 of the agent, then a never-seen binary is exec'd while the
+    heartbeat is still fresh: the kernel holds it (stopped) and no agent
+    answers. `bpfjail unload --force` must continue it, not strand it."""
+    agent = Agent()
+    if not agent.healthy():
+        R.notok("unload releases holds: agent start", agent.stderr()[-300:])
+        return
+    agent.stop(signal.SIGKILL)
+    fresh = binp("fresh-true3")
+    shutil.copy("/bin/true", fresh)
+    p = subprocess.Popen([fresh], stdin=subprocess.DEVNULL)
+    procs.append(p)
+    state_t = ""
+    end = time.monotonic() + 2
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{p.pid}/stat") as f:
+                state_t = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            break
+        if state_t == "T":
+            break
+        time.sleep(0.02)
+    r = run([BPFJAIL, "unload", "--force"], timeout=60)
+    try:
+        rc = p.wait(5)
+    except subprocess.TimeoutExpired:
+        rc = None
+    if state_t == "T" and r.rc == 0 and rc == 0:
+        R.ok("unload releases holds: a process held after the agent's kill -9 is continued by "
+             "unload --force (exit 0)")
+    elif state_t != "T":
+        R.skip("unload releases holds", f"the exec was not held (state {state_t!r}, exit {p.poll()}); "
+               "the heartbeat went stale first")
+    else:
+        R.notok("unload releases holds", f"unload {r.brief()}; held process exit {rc} (None: still stopped)")
+
+
 def cleanup():
     for p in procs:
         if p.poll() is None:
@@ -964,6 +1003,7 @@ def main():
         if agent.p.poll() is None:
             test_load(agent)
             test_stop(agent)
+            test_unload_releases()
         else:
             R.notok("load, stop", "no agent running")
     finally:

@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -954,13 +956,75 @@ bool bj_kernel_any_jailed(pid_t *pid)
 	return found;
 }
 
+static int hold_release_cb(void *ctx, void *data, size_t size)
+{
+	const struct bj_hold *h = data;
+
+	if (size == sizeof(*h) && h->pid > 0 && kill((pid_t)h->pid, SIGCONT) == 0)
+		(*(int *)ctx)++;
+	return 0;
+}
+
+/*
+ * Processes the kernel stopped for an agent's verdict that no agent will
+ * give (the agent died; the holds are still in the pinned control ring):
+ * without their pins nothing would ever continue them. Stop new holds, then
+ * continue every queued one. With the pins gone they run unjailed, as
+ * everything does after unload.
+ */
+static int release_holds(const char *dir)
+{
+	char path[PATH_MAX + 16];
+	struct ring_buffer *rb;
+	struct bj_agent ag;
+	uint32_t zero = 0;
+	int fd, n = 0;
+
+	snprintf(path, sizeof(path), "%s/maps/agent", dir);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (bpf_map_lookup_elem(fd, &zero, &ag) == 0) {
+			ag.hold = 0;
+			bpf_map_update_elem(fd, &zero, &ag, BPF_ANY);
+		}
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/maps/control", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	rb = ring_buffer__new(fd, hold_release_cb, &n, NULL);
+	if (rb) {
+		ring_buffer__consume(rb);
+		ring_buffer__free(rb);
+	}
+	close(fd);
+	return n;
+}
+
 int bj_kernel_unload(char *err, size_t errlen)
 {
 	struct statfs sfs;
+	struct dirent *de;
+	DIR *d;
 	int ret;
 
 	if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != BPF_FS_MAGIC)
 		return 0; /* nothing can be pinned */
+	d = opendir(BJ_PIN_ROOT);
+	while (d && (de = readdir(d))) {
+		char dir[512];
+		int n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", BJ_PIN_ROOT, de->d_name);
+		n = release_holds(dir);
+		if (n && env.verbose)
+			fprintf(stderr, "bpfjail: unload: continued %d held process(es)\n", n);
+	}
+	if (d)
+		closedir(d);
 	ret = bj_rm_tree(BJ_PIN_ROOT);
 	if (ret)
 		return kerr(err, errlen, ret, "removing %s: %s", BJ_PIN_ROOT, strerror(-ret));
