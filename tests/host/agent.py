@@ -450,6 +450,30 @@ def test_fresh(agent, n=15):
              f"agent alive")
     else:
         R.notok("fresh binaries: each new matching copy jailed at its first exec", "; ".join(bad[:3]))
+    # Their files deleted (as by an upgrade), their tables can never be used
+    # again: the sweep at the next reload frees them (binaries entries too).
+    time.sleep(0.6)  # the gauges follow at the next heartbeat (250 ms)
+    ms = metrics()
+    b0 = mval(ms, "bpfjail_binaries_loaded") or 0
+    t0 = mval(ms, "bpfjail_map_entries", map="tables") or 0
+    for i in range(n):
+        os.unlink(binp(f"fresh-{i}"))
+    agent.p.send_signal(signal.SIGHUP)
+    end = time.monotonic() + 5
+    b1 = t1 = None
+    while time.monotonic() < end:
+        ms = metrics()
+        b1 = mval(ms, "bpfjail_binaries_loaded")
+        t1 = mval(ms, "bpfjail_map_entries", map="tables")
+        if b1 is not None and t1 is not None and b1 <= b0 - n and t1 <= t0 - n:
+            break
+        time.sleep(0.1)
+    if b1 is not None and t1 is not None and b1 <= b0 - n and t1 <= t0 - n:
+        R.ok(f"fresh binaries deleted: their {n} tables are freed (binaries_loaded {b0:.0f} -> {b1:.0f}, "
+             f"tables {t0:.0f} -> {t1:.0f})")
+    else:
+        R.notok("fresh binaries deleted: their tables are freed",
+                f"binaries_loaded {b0} -> {b1}, tables {t0} -> {t1}")
     without_policy("70-fresh.yaml")
 
 

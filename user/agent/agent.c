@@ -91,6 +91,7 @@ struct agent {
 	struct jpid *known;
 	size_t nknown;
 	struct jpid *scan;
+	uint64_t last_sweep_ns;
 };
 
 struct jpid {
@@ -711,6 +712,68 @@ static void report_released(struct agent *a, struct jpid *cur, size_t ncur)
 	a->nknown = ncur;
 }
 
+#define SWEEP_NS (10ull * 1000 * 1000 * 1000)
+
+/*
+ * Free what can no longer be used: a binary whose file was deleted or
+ * replaced (the path now names another inode) can never be exec'd again
+ * as that (dev, ino), so its `binaries` entry goes, and its table once no
+ * process runs it; the same for tables left behind by earlier reloads.
+ * Binaries still on disk keep their tables: they are loaded ahead, so that
+ * their next exec is jailed without a hold. Runs at every reload and every
+ * 10 s.
+ */
+static void sweep(struct agent *a)
+{
+	static uint8_t used[BJ_MAX_TABLES];
+	struct abin **pp = &a->bins;
+	struct bj_proc p;
+	pid_t pid = 0;
+
+	memset(used, 0, sizeof(used));
+	if (bj_kernel_lock(&a->k))
+		return;
+	while (bj_kernel_next_proc(&a->k, &pid, &p) == 0)
+		if (p.table < BJ_MAX_TABLES)
+			used[p.table] = 1;
+	while (*pp) {
+		struct abin *b = *pp;
+		struct stat st;
+
+		if (b->exe && stat(b->exe, &st) == 0 && bj_kernel_dev(st.st_dev) == b->dev &&
+		    st.st_ino == b->ino) {
+			pp = &b->next;
+			continue;
+		}
+		*pp = b->next;
+		a->nbins--;
+		bj_kernel_bin_del(&a->k, b->dev, b->ino);
+		bj_kernel_unwatch(&a->k, b->table);
+		if (!used[b->table]) {
+			bj_kernel_del_table(&a->k, b->table);
+			tablemeta_remove(&a->k, b->table);
+		}
+		abin_free(b);
+	}
+	for (uint32_t id = 0; id < BJ_MAX_TABLES; id++) {
+		struct json_object *meta, *v;
+		struct bj_table t;
+		bool ours;
+
+		if (used[id] || abin_of_table(a, id) || bj_kernel_get_table(&a->k, id, &t))
+			continue;
+		meta = tablemeta_read(&a->k, id);
+		ours = meta && json_object_object_get_ex(meta, "command", &v) &&
+		       !strncmp(json_object_get_string(v), AGENT_META_PREFIX, strlen(AGENT_META_PREFIX));
+		json_object_put(meta);
+		if (!ours)
+			continue;
+		bj_kernel_del_table(&a->k, id);
+		tablemeta_remove(&a->k, id);
+	}
+	bj_kernel_unlock(&a->k);
+}
+
 static void update_gauges(struct agent *a)
 {
 	uint64_t st[BJ_STAT_COUNT];
@@ -718,6 +781,17 @@ static void update_gauges(struct agent *a)
 	uint32_t njails = 0, nbins = 0, ntables = 0;
 	pid_t pid = 0;
 
+	{
+		struct timespec ts;
+		uint64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		if (now - a->last_sweep_ns >= SWEEP_NS) {
+			a->last_sweep_ns = now;
+			sweep(a);
+		}
+	}
 	while (bj_kernel_next_proc(&a->k, &pid, &p) == 0) {
 		if (a->scan && njails < BJ_MAX_JAILS) {
 			memset(&a->scan[njails], 0, sizeof(a->scan[njails]));
@@ -1013,6 +1087,7 @@ int cmd_agent(int argc, char **argv)
 			a->reload_pending = false;
 			load_policies(a, false);
 			reapply(a);
+			sweep(a);
 			update_gauges(a);
 		}
 	}
