@@ -10,6 +10,8 @@ import json
 import os
 import re
 import struct
+import select
+import time
 import subprocess
 import sys
 import traceback
@@ -273,3 +275,25 @@ def expected_module(name, module_paths):
     # stdlib (fmt, internal/..., no dot in the first element) or a dotted
     # path no module covers: no module either way.
     return True, None, None
+
+
+class LineReader:
+    """Line-by-line reads of self.p's stdout (self.buf holds the rest)."""
+
+    def readline(self, timeout=5):
+        """Next stdout line, or None at EOF or timeout."""
+        end = time.monotonic() + timeout
+        fd = self.p.stdout.fileno()
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([fd], [], [], left)
+            if not r:
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode("utf-8", "replace")

@@ -39,7 +39,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from lib import BPFJAIL, GO_OUT, Report, oneline, run  # noqa: E402
+from lib import BPFJAIL, GO_OUT, LineReader, Report, oneline, run  # noqa: E402
 
 R = Report()
 T0 = time.monotonic()
@@ -219,7 +219,7 @@ def expect_runs(name, path, op="open-read", arg=HOSTNAME_FILE):
     return False
 
 
-class Victim:
+class Victim(LineReader):
     """`victim serve`: runs one SPEC per stdin line, prints 'R SPEC => RESULT'."""
 
     def __init__(self, path):
@@ -233,22 +233,6 @@ class Victim:
             raise RuntimeError(f"{path} serve: no 'pid N' line, got {first!r}")
         self.pid = int(m.group(1))
 
-    def readline(self, timeout=5):
-        end = time.monotonic() + timeout
-        fd = self.p.stdout.fileno()
-        while b"\n" not in self.buf:
-            left = end - time.monotonic()
-            if left <= 0:
-                return None
-            r, _, _ = select.select([fd], [], [], left)
-            if not r:
-                return None
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return None
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode("utf-8", "replace")
 
     def do(self, spec, timeout=5):
         try:
@@ -424,6 +408,25 @@ def without_policy(name):
     before = reloads()
     os.unlink(os.path.join(POL, name))
     return wait_reload(before)
+
+
+def test_audit(agent):
+    """A policy in audit mode: the confined op succeeds and is logged as an
+    audit decision (nothing denied, nothing killed)."""
+    path = binp("audit-victim")
+    shutil.copy(os.path.join(GO_OUT, "victim"), path)
+    os.chmod(path, 0o755)
+    if not with_policy("75-audit.yaml", policy_yaml([f"path: {BIN}/audit-*"], extra="mode: audit\n")):
+        R.notok("audit mode: reload", "no reload counted")
+    off = EV.mark()
+    r = vrun(path, "open-read", HOSTNAME_FILE)
+    e = EV.wait(lambda e: e.get("event") == "decision" and e.get("exe") == path, off=off)
+    if r.rc == 0 and r.out.startswith("ok ") and e and e.get("verdict") == "audit" and \
+            e.get("module") == MOD and e.get("op") == "openat":
+        R.ok("audit mode: the confined op succeeds (exit 0) and a decision event says verdict audit")
+    else:
+        R.notok("audit mode: op succeeds, audit decision event", f"{r.brief()}; event {e}")
+    without_policy("75-audit.yaml")
 
 
 def test_fresh(agent, n=15):
@@ -1023,6 +1026,7 @@ def main():
         test_reload(agent)
         test_fresh(agent)
         test_metrics(agent)
+        test_audit(agent)  # after the metrics checks: they count kills only
         agent = test_crash(agent)
         if agent.p.poll() is None:
             test_load(agent)

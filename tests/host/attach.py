@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from lib import BPFJAIL, GO_OUT, Report, oneline, run  # noqa: E402
+from lib import BPFJAIL, GO_OUT, LineReader, Report, oneline, run  # noqa: E402
 
 R = Report()
 POLICY = ["--policy", "example.com/poisoned=confined"]
@@ -47,7 +47,7 @@ def bj(*args, timeout=60):
     return run([BPFJAIL, *args], timeout=timeout)
 
 
-class Victim:
+class Victim(LineReader):
     """A Go victim with pipes; lines read with a deadline."""
 
     def __init__(self, argv, name=None):
@@ -64,23 +64,10 @@ class Victim:
         self.pid = int(m.group(1))
 
     def readline(self, timeout=5):
-        """Next stdout line, or None at EOF or timeout."""
-        end = time.monotonic() + timeout
-        fd = self.p.stdout.fileno()
-        while b"\n" not in self.buf:
-            left = end - time.monotonic()
-            if left <= 0:
-                return None
-            r, _, _ = select.select([fd], [], [], left)
-            if not r:
-                return None
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return None
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        s = line.decode("utf-8", "replace")
-        self.lines.append(s)
+        """Next stdout line (kept in self.lines), or None at EOF or timeout."""
+        s = super().readline(timeout)
+        if s is not None:
+            self.lines.append(s)
         return s
 
     def send(self, line):
