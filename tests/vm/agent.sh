@@ -24,6 +24,7 @@
 set -u
 cd "${BPFJAIL_ROOT:-$(dirname "$0")/../..}" || exit 1
 . tests/lib.sh
+. tests/vm/serve.lib
 BJ=${BPFJAIL:-bpfjail}
 VICTIM=$BPFJAIL_ROOT/build/go/victim
 MOD=example.com/poisoned
@@ -79,39 +80,6 @@ stop_agent() {
 	wait "$APID" 2>/dev/null
 	ARC=$?
 	APID=
-}
-
-# start_victim: `jail-victim serve` as coprocess V; VPID its pid.
-start_victim() {
-	local line
-	coproc V { exec "$BIN/jail-victim" serve 2>&1; }
-	VPID=
-	if read -r -t 10 line <&"${V[0]}" && [ "${line%% *}" = pid ]; then
-		VPID=${line#pid }
-	fi
-	[ -n "$VPID" ]
-}
-
-# op SPEC: the serve victim's RESULT for SPEC ("" if it did not answer in 10 s).
-op() {
-	local line
-	[ -n "${V[1]:-}" ] || { echo ""; return; } # the victim is gone
-	printf '%s\n' "$1" >&"${V[1]}" 2>/dev/null || { echo ""; return; }
-	while read -r -t 10 line <&"${V[0]}"; do
-		case $line in
-		"R $1 => "*) echo "${line#"R $1 => "}"; return ;;
-		esac
-	done
-	echo ""
-}
-
-stop_victim() {
-	if [ -n "${V_PID:-}" ]; then
-		local p=$V_PID
-		exec {V[1]}>&- 2>/dev/null
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	fi
 }
 
 # vrun NAME BINARY ARGS...: run it (at most 30 s, SIGKILL: a held process is
@@ -241,7 +209,7 @@ else
 	notok "agent: policy-loaded event for 10-path.yaml" "events: $(head -c 400 "$EVENTS" 2>/dev/null)"
 fi
 
-if ! start_victim; then
+if ! start_victim "$BIN/jail-victim"; then
 	notok "agent: 'jail-victim serve' starts" "no 'pid N' line"
 	exit 1
 fi

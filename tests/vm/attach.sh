@@ -11,6 +11,7 @@
 set -u
 cd "${BPFJAIL_ROOT:-$(dirname "$0")/../..}" || exit 1
 . tests/lib.sh
+. tests/vm/serve.lib
 BJ=${BPFJAIL:-bpfjail}
 POL=(--policy example.com/poisoned=confined)
 MAIN_OP="self open-read /etc/passwd"
@@ -23,37 +24,6 @@ for v in build/go/victim build/go/victim-pie; do
 		exit 1
 	fi
 done
-
-# start_victim BINARY: a serve victim as coprocess V; VPID its PID.
-start_victim() {
-	local line
-	coproc V { exec "$1" serve 2>&1; }
-	VPID=
-	if read -r -t 10 line <&"${V[0]}" && [ "${line%% *}" = pid ]; then
-		VPID=${line#pid }
-	fi
-	[ -n "$VPID" ]
-}
-
-# op SPEC: the victim's RESULT for SPEC ("" if it did not answer).
-op() {
-	local line
-	printf '%s\n' "$1" >&"${V[1]}" 2>/dev/null || { echo ""; return; }
-	while read -r -t 10 line <&"${V[0]}"; do
-		case $line in
-		"R $1 => "*) echo "${line#"R $1 => "}"; return ;;
-		esac
-	done
-	echo ""
-}
-
-stop_victim() {
-	if [ -n "${V_PID:-}" ]; then
-		exec {V[1]}>&- 2>/dev/null
-		kill -9 "$V_PID" 2>/dev/null
-		wait "$V_PID" 2>/dev/null
-	fi
-}
 
 # field PID NAME: a field of PID's entry in `bpfjail list -j` ("" if absent).
 field() {
