@@ -125,23 +125,32 @@ struct {
 struct scratch {
 	__u64 pcs[BJ_MAX_DEPTH];
 	__u64 ref[BJ_REF_DEPTH];	/* compare mode: the kernel's walk */
-	__u64 window[BJ_STACK_WINDOW / 8];
+	/* One spare slot: the walk reads a pair at a masked offset <= 2040. */
+	__u64 window[BJ_STACK_WINDOW / 8 + 1];
 	__u64 frame[2];
 	__u64 fp;
 	__u64 sp;	/* window base; ~0 when the window is unusable */
+	__u64 win_end;	/* frames start at offsets < win_end of the window (0: none) */
 	__u64 bias;
+	__u64 text_b;	/* text_start + bias + 1: ra - text_b is the text offset of ra - 1 */
+	__u64 text_len;
 	__u64 groups;	/* OR of group bits seen */
 	__u32 table;
-	__u32 n;	/* PCs recorded (may exceed BJ_MAX_DEPTH: counted, not stored) */
-	__u32 in_text;	/* frames inside the Go text */
+	__u32 n;	/* PCs recorded in pcs[] */
+	__u32 n_limit;	/* the walk stops (truncated) at this many PCs */
+	__u32 in_text;	/* a frame lies inside the Go text */
 	__u32 truncated;
 	__u32 done;
 	__u32 seq;	/* bumped by every decision: detects a preempting one */
 	__u32 skip;	/* compare mode: our index 1 is the recovered frameless caller */
 	__u32 diff;	/* compare mode: first differing index + 1, 0 if none */
 	__u32 no_reanchor;	/* a window copy failed: per-frame reads */
-	__u64 win_len;	/* bytes of window valid from sp */
-	__u64 last_pc, last_mask;	/* the walk's last range search */
+	__u64 last_pc, last_mask;	/* the walk's last range search (a return address) */
+	/* The leaf's last search, by (table, table stamp, link-time pc): a loop
+	 * makes the same system call from the same stub again and again. */
+	__u64 lc_pc, lc_stamp, lc_mask;
+	__u32 lc_table;
+	__u32 _pad;
 };
 
 struct {
@@ -234,23 +243,6 @@ __noinline __u64 bj_range_mask(__u32 table, __u64 pc)
 	return BJ_RANGE_IN_TEXT;
 }
 
-/* Account one runtime PC: `ret` says it is a return address (look up pc - 1,
- * so a CALL that ends a function or an inlined run is attributed to it). */
-static __always_inline __u64 account_pc(struct scratch *s, __u64 pc, bool ret)
-{
-	__u32 n = s->n;
-	__u64 m;
-
-	if (n < BJ_MAX_DEPTH)
-		s->pcs[n & (BJ_MAX_DEPTH - 1)] = pc;
-	s->n = n + 1;
-	m = bj_range_mask(s->table, pc - s->bias - (ret ? 1 : 0));
-	if (m & BJ_RANGE_IN_TEXT)
-		s->in_text++;
-	s->groups |= m & BJ_RANGE_GROUPS;
-	return m;
-}
-
 /*
  * The frame-pointer walk: {saved fp, return address} pairs, read from the
  * stack window where they lie inside it, else one read per frame. A frame
@@ -268,28 +260,71 @@ struct walk_ctx {
 };
 
 /*
- * The walk's state lives in the scratch map value, not in the context on
- * the stack: the verifier tracks no values in map memory, so it finds one
- * step's state equal to the next and checks the step once (6.1 inlines
- * bpf_loop; newer kernels verify the callback until its state converges).
+ * Groups of the function a return address `ra` returns into (looked up at
+ * ra - 1, so a CALL that ends a function or an inlined run is attributed
+ * to it); sets s->in_text when it lies in the Go text. The chunk filter
+ * skips the search for chunks with no confined code; recursion repeats a
+ * return address, so the last search is remembered.
  */
-static long walk_step(__u32 i, void *ctx)
+static __always_inline void account_ra(struct scratch *s, struct bj_table *t, __u32 table, __u64 ra)
 {
-	struct walk_ctx *c = ctx;
-	struct scratch *s = c->s;
-	struct bj_table *t = c->t;
-	__u64 fp, off, next, ra, pc;
-	__u32 n;
+	__u64 k = ra - s->text_b;
 
-	if (!s || !t)
-		return 1;
-	fp = s->fp;
+	if (k >= s->text_len)
+		return;
+	s->in_text = 1;
+	k >>= t->hot_shift & 63;
+	if (k < t->hot_bits && !((t->hot[(k >> 6) & (BJ_HOT_WORDS - 1)] >> (k & 63)) & 1))
+		return;
+	if (ra != s->last_pc) {
+		s->last_pc = ra;
+		s->last_mask = bj_range_mask(table, ra - s->bias - 1) & BJ_RANGE_GROUPS;
+	}
+	s->groups |= s->last_mask;
+}
+
+/*
+ * The leaf: the PC of the SYSCALL, an exact lookup (not a return address).
+ * Searched once per (table, stamp, pc) on this CPU: its flags say whether the
+ * stub is frameless, and a loop calls the same stub every time.
+ */
+static __always_inline __u64 account_leaf(struct scratch *s, struct bj_table *t, __u32 table, __u64 ip)
+{
+	__u64 pc = ip - s->bias, m;
+
+	s->pcs[0] = ip;
+	s->n = 1;
+	if (pc != s->lc_pc || table != s->lc_table || t->stamp != s->lc_stamp) {
+		s->lc_mask = bj_range_mask(table, pc);
+		s->lc_pc = pc;
+		s->lc_table = table;
+		s->lc_stamp = t->stamp;
+	}
+	m = s->lc_mask;
+	if (m & BJ_RANGE_IN_TEXT)
+		s->in_text = 1;
+	s->groups |= m & BJ_RANGE_GROUPS;
+	return m;
+}
+
+/*
+ * One frame the general way: re-anchors the window, or reads the frame on
+ * its own, and searches its range when its chunk is hot. Returns 1 when the
+ * walk ends (s->done: the chain's end; s->truncated: unreadable or corrupt).
+ */
+static __always_inline long walk_slow(struct walk_ctx *c, struct scratch *s, struct bj_table *t)
+{
+	__u64 fp = s->fp, off, next, ra;
+	__u32 n = s->n;
+
 	if (fp == 0) {
 		s->done = 1;
 		return 1;
 	}
+	if (n >= s->n_limit)
+		return 1; /* depth limit: not done, so truncated */
 	off = fp - s->sp;
-	if (!(fp >= s->sp && off + 16 <= s->win_len && !(off & 7)) && !s->no_reanchor) {
+	if ((off >= s->win_end || (off & 7)) && !s->no_reanchor) {
 		/*
 		 * Outside the window (a large frame lies between): copy the
 		 * window again from this frame on, up to the end of its page
@@ -305,16 +340,14 @@ static long walk_step(__u32 i, void *ctx)
 			s->no_reanchor = 1;
 		} else {
 			s->sp = fp;
-			s->win_len = len;
+			s->win_end = len - 15;
 			off = 0;
 		}
 	}
-	if (fp >= s->sp && off + 16 <= s->win_len && !(off & 7)) {
-		off = (off >> 3) & (BJ_STACK_WINDOW / 8 - 1);
-		if (off > BJ_STACK_WINDOW / 8 - 2)
-			return 1;
-		next = s->window[off];
-		ra = s->window[off + 1];
+	if (off < s->win_end && !(off & 7)) {
+		off &= BJ_STACK_WINDOW - 8;
+		next = s->window[off / 8];
+		ra = s->window[off / 8 + 1];
 	} else {
 		stat_inc(BJ_STAT_FRAME_READS);
 		if (bpf_probe_read_user(s->frame, 16, (void *)fp)) {
@@ -328,26 +361,9 @@ static long walk_step(__u32 i, void *ctx)
 		s->done = 1;
 		return 1;
 	}
-	n = s->n;
-	if (n < BJ_MAX_DEPTH)
-		s->pcs[n & (BJ_MAX_DEPTH - 1)] = ra;
+	s->pcs[n & (BJ_MAX_DEPTH - 1)] = ra;
 	s->n = n + 1;
-	/* A return address: look up ra - 1, so a CALL that ends a function or
-	 * an inlined run is attributed to it. */
-	pc = ra - s->bias - 1;
-	if (pc >= t->text_start && pc < t->text_end) {
-		__u64 k = (pc - t->text_start) >> (t->hot_shift & 63);
-
-		s->in_text++;
-		if (k >= t->hot_bits || (t->hot[(k >> 6) & (BJ_HOT_WORDS - 1)] >> (k & 63)) & 1) {
-			/* Recursion repeats a return address: search once. */
-			if (pc != s->last_pc) {
-				s->last_pc = pc;
-				s->last_mask = bj_range_mask(c->table, pc) & BJ_RANGE_GROUPS;
-			}
-			s->groups |= s->last_mask;
-		}
-	}
+	account_ra(s, t, c->table, ra);
 	/* Frames grow towards higher addresses; anything else is corrupt. */
 	if (next != 0 && next <= fp) {
 		s->truncated = 1;
@@ -357,14 +373,85 @@ static long walk_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/*
+ * The walk's state lives in the scratch map value, not in the context on
+ * the stack: the verifier tracks no values in map memory, so it finds one
+ * step's state equal to the next and checks the step once (6.1 inlines
+ * bpf_loop; newer kernels verify the callback until its state converges).
+ *
+ * Each step first takes up to BJ_WALK_BATCH frames the fast way, with the
+ * state in registers: inside the window, outside the Go text or in a cold
+ * chunk, or a repeat of the last searched return address. The first frame
+ * that needs more (a window copy, a frame read, a search) goes to
+ * walk_slow. So a typical frame costs about 30 BPF instructions and one
+ * callback serves many frames.
+ */
+#define BJ_WALK_BATCH 8
+
+static long walk_step(__u32 i, void *ctx)
+{
+	struct walk_ctx *c = ctx;
+	struct scratch *s = c->s;
+	struct bj_table *t = c->t;
+	__u64 fp, base, end, text_b, text_len, last_pc, groups, off, next, ra, k;
+	__u32 n, n_limit, shift, hot_bits, in_text;
+
+	if (!s || !t)
+		return 1;
+	fp = s->fp;
+	n = s->n;
+	n_limit = s->n_limit;
+	base = s->sp;
+	end = s->win_end;
+	text_b = s->text_b;
+	text_len = s->text_len;
+	last_pc = s->last_pc;
+	groups = 0;
+	in_text = 0;
+	shift = t->hot_shift & 63;
+	hot_bits = t->hot_bits;
+#pragma unroll
+	for (int j = 0; j < BJ_WALK_BATCH; j++) {
+		off = fp - base;
+		/* fp == 0 (the end) fails this too: base is never 0 here */
+		if (off >= end || (off & 7) || n >= n_limit)
+			break;
+		off &= BJ_STACK_WINDOW - 8;
+		next = s->window[off / 8];
+		ra = s->window[off / 8 + 1];
+		k = ra - text_b;
+		if (k < text_len) {
+			k >>= shift;
+			if ((k >= hot_bits || ((t->hot[(k >> 6) & (BJ_HOT_WORDS - 1)] >> (k & 63)) & 1)) &&
+			    ra != last_pc)
+				break;
+			in_text = 1;
+			if (ra == last_pc)
+				groups |= s->last_mask;
+		}
+		if (ra == 0 || next <= fp)
+			break; /* the end or a corrupt link: walk_slow says which */
+		s->pcs[n & (BJ_MAX_DEPTH - 1)] = ra;
+		n++;
+		fp = next;
+	}
+	s->fp = fp;
+	s->n = n;
+	s->groups |= groups;
+	if (in_text)
+		s->in_text = 1;
+	return walk_slow(c, s, t);
+}
+
 static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 table)
 {
 	struct walk_ctx c = { .s = s, .t = t, .table = table };
+	__u32 lim = s->n + t->max_depth;
 
 	s->no_reanchor = 0;
-	s->last_pc = ~0ull;
-	s->last_mask = 0;
-	bpf_loop(t->max_depth < BJ_MAX_DEPTH ? t->max_depth : BJ_MAX_DEPTH, walk_step, &c, 0);
+	s->n_limit = lim < BJ_MAX_DEPTH ? lim : BJ_MAX_DEPTH;
+	/* Each step walks at least one frame: n_limit bounds the depth. */
+	bpf_loop(BJ_MAX_DEPTH, walk_step, &c, 0);
 }
 
 /* bpf_get_task_stack mode: PCs are already in s->pcs; account them. */
@@ -503,7 +590,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
 	struct scratch *s = scratch_get();
 	struct bj_table *t;
-	__u64 lacking, leaf_mask, ip;
+	__u64 lacking, leaf_mask;
 	__u32 seq;
 
 	if (!p || !s)
@@ -561,17 +648,20 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 		goto verdict;
 	}
 
+	s->last_pc = ~0ull;
+	s->last_mask = 0;
+	s->text_b = t->text_start + s->bias + 1;
+	s->text_len = t->text_end - t->text_start;
 	/* The leaf: regs->ip is inside the syscall stub (an exact lookup). */
-	ip = regs->ip;
-	leaf_mask = account_pc(s, ip, false);
+	leaf_mask = account_leaf(s, t, table, regs->ip);
 	s->fp = regs->bp;
 	s->sp = regs->sp;
 	/* One copy of the top of the stack; frames inside it cost no helper call. */
-	s->win_len = sizeof(s->window);
+	s->win_end = BJ_STACK_WINDOW - 15;
 	stat_inc(BJ_STAT_WINDOW_COPIES);
-	if (bpf_probe_read_user(s->window, sizeof(s->window), (void *)s->sp)) {
-		s->sp = ~0ull; /* near the end of the stack mapping: per-frame reads */
-		s->win_len = 0;
+	if (bpf_probe_read_user(s->window, BJ_STACK_WINDOW, (void *)s->sp)) {
+		s->sp = ~0ull; /* near the end of the stack mapping: re-anchored copies */
+		s->win_end = 0;
 	}
 
 	/*
@@ -588,8 +678,11 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 			__builtin_memcpy(&ra, s->window, sizeof(ra));
 		else
 			bpf_probe_read_user(&ra, sizeof(ra), (void *)regs->sp);
-		if (ra)
-			account_pc(s, ra, true);
+		if (ra) {
+			s->pcs[1] = ra;
+			s->n = 2;
+			account_ra(s, t, table, ra);
+		}
 	}
 
 	walk(s, t, table);

@@ -31,7 +31,7 @@
 #define BJ_MAX_PATHRULES 4096		/* (table, dev, ino) entries */
 #define BJ_EVENTS_SIZE (256 * 1024)	/* one ring buffer per table */
 #define BJ_PATH_DEPTH 40		/* dentries climbed looking for a rule */
-#define BJ_HOT_WORDS 64			/* a table's chunk filter: 4096 bits */
+#define BJ_HOT_WORDS 512		/* a table's chunk filter: 32768 bits */
 #define BJ_HOT_MIN_SHIFT 4		/* chunks of at least 16 bytes */
 
 /* Range mask: bits 0..59 = policy groups present here; high bits = flags. */
@@ -101,6 +101,9 @@ struct bj_table {
 	__u32 _pad2;
 	__u32 max_depth;	/* frames walked, <= BJ_MAX_DEPTH */
 	__u32 valid;		/* 0 = free slot */
+	/* Unique per table written (CLOCK_MONOTONIC ns): a slot reused for
+	 * another table never matches what a CPU cached of the old one. */
+	__u64 stamp;
 	/*
 	 * Chunk filter for the walk: the Go text in chunks of 1 << hot_shift
 	 * bytes; bit c of hot[] is set when a range holding any group meets

@@ -469,6 +469,21 @@ int bj_kernel_add_table(struct bj_kernel *k, const struct bj_tablebuild *tb, uin
 	return ret;
 }
 
+/* Strictly increasing within a boot, never 0 (struct bj_table, stamp). */
+static uint64_t table_stamp(void)
+{
+	static uint64_t last;
+	struct timespec ts;
+	uint64_t v;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (v <= last)
+		v = last + 1;
+	last = v;
+	return v;
+}
+
 static int add_table_locked(struct bj_kernel *k, const struct bj_tablebuild *tb, uint32_t *id,
 			    char *err, size_t errlen)
 {
@@ -539,6 +554,7 @@ static int add_table_locked(struct bj_kernel *k, const struct bj_tablebuild *tb,
 	t.range_off = off;
 	t.range_cnt = n;
 	t.valid = 1;
+	t.stamp = table_stamp();
 	if (bpf_map_update_elem(k->fd_tables, &slot, &t, BPF_ANY))
 		return kerr(err, errlen, -errno, "writing table: %s", strerror(errno));
 	*id = slot;
