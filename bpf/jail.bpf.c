@@ -134,6 +134,7 @@ struct scratch {
 	__u64 bias;
 	__u64 text_b;	/* text_start + bias + 1: ra - text_b is the text offset of ra - 1 */
 	__u64 text_len;
+	__u64 hot_full;	/* chunks of the filter that lie wholly inside the text */
 	__u64 groups;	/* OR of group bits seen */
 	__u32 table;
 	__u32 n;	/* PCs recorded in pcs[] */
@@ -160,19 +161,36 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
+/* All counters in one per-CPU value: a decision looks them up once (on 6.1
+ * a per-CPU lookup is a helper call). */
+struct bj_stats {
+	__u64 v[BJ_STAT_COUNT];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BJ_STAT_COUNT);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct bj_stats);
 } stats SEC(".maps");
+
+static __always_inline __u64 *stats_get(void)
+{
+	__u32 zero = 0;
+	struct bj_stats *st = bpf_map_lookup_elem(&stats, &zero);
+
+	return st ? st->v : NULL;
+}
+
+/* `which` is a constant at every call site: the index needs no check. */
+#define stat_add(st, which)	do { if (st) (st)[which]++; } while (0)
 
 static __always_inline void stat_inc(__u32 which)
 {
-	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+	__u64 *st = stats_get();
 
-	if (v)
-		(*v)++;
+	if (st && which < BJ_STAT_COUNT)
+		st[which]++;
 }
 
 /*
@@ -189,19 +207,16 @@ struct {
 	});
 } events SEC(".maps");
 
+/* NULL: dropped (the caller counts it, after one null check the verifier
+ * can follow: a second check on the reserved pointer would be a path that
+ * leaks the reservation, as far as 6.1's verifier knows). */
 static __always_inline struct bj_event *event_reserve(__u32 table)
 {
 	void *rb = bpf_map_lookup_elem(&events, &table);
-	struct bj_event *e;
 
-	if (!rb) {
-		stat_inc(BJ_STAT_EVENTS_DROPPED);
+	if (!rb)
 		return NULL;
-	}
-	e = bpf_ringbuf_reserve(rb, sizeof(*e), 0);
-	if (!e)
-		stat_inc(BJ_STAT_EVENTS_DROPPED);
-	return e;
+	return bpf_ringbuf_reserve(rb, sizeof(struct bj_event), 0);
 }
 
 static __always_inline struct scratch *scratch_get(void)
@@ -256,6 +271,7 @@ __noinline __u64 bj_range_mask(__u32 table, __u64 pc)
 struct walk_ctx {
 	struct scratch *s;
 	struct bj_table *t;
+	__u64 *st;	/* stats, or NULL */
 	__u32 table;
 };
 
@@ -335,7 +351,7 @@ static __always_inline long walk_slow(struct walk_ctx *c, struct scratch *s, str
 
 		if (len > BJ_STACK_WINDOW)
 			len = BJ_STACK_WINDOW;
-		stat_inc(BJ_STAT_WINDOW_COPIES);
+		stat_add(c->st, BJ_STAT_WINDOW_COPIES);
 		if (len < 16 || bpf_probe_read_user(s->window, len & (BJ_STACK_WINDOW * 2 - 1), (void *)fp)) {
 			s->no_reanchor = 1;
 		} else {
@@ -349,7 +365,7 @@ static __always_inline long walk_slow(struct walk_ctx *c, struct scratch *s, str
 		next = s->window[off / 8];
 		ra = s->window[off / 8 + 1];
 	} else {
-		stat_inc(BJ_STAT_FRAME_READS);
+		stat_add(c->st, BJ_STAT_FRAME_READS);
 		if (bpf_probe_read_user(s->frame, 16, (void *)fp)) {
 			s->truncated = 1;
 			return 1;
@@ -380,11 +396,12 @@ static __always_inline long walk_slow(struct walk_ctx *c, struct scratch *s, str
  * bpf_loop; newer kernels verify the callback until its state converges).
  *
  * Each step first takes up to BJ_WALK_BATCH frames the fast way, with the
- * state in registers: inside the window, outside the Go text or in a cold
- * chunk, or a repeat of the last searched return address. The first frame
- * that needs more (a window copy, a frame read, a search) goes to
- * walk_slow. So a typical frame costs about 30 BPF instructions and one
- * callback serves many frames.
+ * state in registers: inside the window, and in a whole chunk of the Go
+ * text whose filter bit is clear (no confined code: no search). The first
+ * frame that needs more (a window copy, a frame read, a search, the end of
+ * the chain) goes to walk_slow, which takes it the general way. So a
+ * typical frame costs about 30 BPF instructions, and one callback serves
+ * many frames.
  */
 #define BJ_WALK_BATCH 8
 
@@ -393,59 +410,48 @@ static long walk_step(__u32 i, void *ctx)
 	struct walk_ctx *c = ctx;
 	struct scratch *s = c->s;
 	struct bj_table *t = c->t;
-	__u64 fp, base, end, text_b, text_len, last_pc, groups, off, next, ra, k;
-	__u32 n, n_limit, shift, hot_bits, in_text;
+	__u64 fp, base, end, text_b, hot_full, shift, n, n0, off, next, ra, k;
 
 	if (!s || !t)
 		return 1;
+	n0 = n = s->n;
+	if (n + BJ_WALK_BATCH > s->n_limit)
+		return walk_slow(c, s, t);
 	fp = s->fp;
-	n = s->n;
-	n_limit = s->n_limit;
 	base = s->sp;
 	end = s->win_end;
 	text_b = s->text_b;
-	text_len = s->text_len;
-	last_pc = s->last_pc;
-	groups = 0;
-	in_text = 0;
+	hot_full = s->hot_full;
 	shift = t->hot_shift & 63;
-	hot_bits = t->hot_bits;
 #pragma unroll
 	for (int j = 0; j < BJ_WALK_BATCH; j++) {
 		off = fp - base;
 		/* fp == 0 (the end) fails this too: base is never 0 here */
-		if (off >= end || (off & 7) || n >= n_limit)
+		if (off >= end || (off & 7))
 			break;
 		off &= BJ_STACK_WINDOW - 8;
-		next = s->window[off / 8];
 		ra = s->window[off / 8 + 1];
-		k = ra - text_b;
-		if (k < text_len) {
-			k >>= shift;
-			if ((k >= hot_bits || ((t->hot[(k >> 6) & (BJ_HOT_WORDS - 1)] >> (k & 63)) & 1)) &&
-			    ra != last_pc)
-				break;
-			in_text = 1;
-			if (ra == last_pc)
-				groups |= s->last_mask;
-		}
-		if (ra == 0 || next <= fp)
+		k = (ra - text_b) >> shift;
+		if (k >= hot_full || ((t->hot[(k >> 6) & (BJ_HOT_WORDS - 1)] >> (k & 63)) & 1))
+			break;
+		next = s->window[off / 8];
+		if (next <= fp)
 			break; /* the end or a corrupt link: walk_slow says which */
 		s->pcs[n & (BJ_MAX_DEPTH - 1)] = ra;
 		n++;
 		fp = next;
 	}
-	s->fp = fp;
-	s->n = n;
-	s->groups |= groups;
-	if (in_text)
+	if (n != n0) {
+		s->fp = fp;
+		s->n = n;
 		s->in_text = 1;
+	}
 	return walk_slow(c, s, t);
 }
 
-static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 table)
+static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 table, __u64 *st)
 {
-	struct walk_ctx c = { .s = s, .t = t, .table = table };
+	struct walk_ctx c = { .s = s, .t = t, .st = st, .table = table };
 	__u32 lim = s->n + t->max_depth;
 
 	s->no_reanchor = 0;
@@ -493,8 +499,10 @@ static __always_inline void emit(struct scratch *s, __u32 tgid, __u32 class, __u
 {
 	struct bj_event *e = event_reserve(s->table);
 
-	if (!e)
+	if (!e) {
+		stat_inc(BJ_STAT_EVENTS_DROPPED);
 		return;
+	}
 	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
@@ -577,29 +585,50 @@ static __always_inline __u32 class_access(__u32 class)
 }
 
 /*
- * The decision for a jailed, active process asking for a guarded class.
- * Global (verified once per program) and scalar-only, so every hook shares
- * one copy. Returns 0 or -EPERM; in kill mode sends SIGKILL and returns 0.
+ * One decision's question, built on the hook's stack for bj_decide (a
+ * global function: it takes memory, not the hook's trusted pointers, which
+ * travel here as plain values and are read with CO-RE probe reads).
  */
-__noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 vfsmnt)
+struct bj_req {
+	__u64 dentry;	/* object of a path operation, or 0 */
+	__u64 vfsmnt;
+	__u32 class;	/* BJ_CLASS_IDX_* */
+	__u32 op;	/* enum bj_op */
+	__u32 arg;
+	__u32 _pad;
+};
+
+/*
+ * The decision for a jailed, active process (p: its jails entry, from the
+ * hook's lookup) asking for a guarded class. Global (verified once per
+ * program), so every hook shares one copy; its arguments are memory the
+ * verifier checks by size. Returns 0 or -EPERM; in kill mode sends SIGKILL
+ * and returns 0.
+ */
+__noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, table, verdict = BJ_ALLOW;
-	__u32 reason = BJ_REASON_CONFINED;
+	__u32 reason = BJ_REASON_CONFINED, class, op, arg;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
 	struct scratch *s = scratch_get();
 	struct bj_table *t;
-	__u64 lacking, leaf_mask;
+	__u64 lacking, leaf_mask, dentry, vfsmnt, *st;
 	__u32 seq;
 
-	if (!p || !s)
+	if (!rq || !p || !s)
 		return 0;
+	st = stats_get();
+	class = rq->class;
+	op = rq->op;
+	arg = rq->arg;
+	dentry = rq->dentry;
+	vfsmnt = rq->vfsmnt;
 	table = p->table;
 	t = bpf_map_lookup_elem(&tables, &table);
 	if (!t || !t->valid) {
 		/* Jailed, but the table is gone: never run confined code unchecked. */
-		stat_inc(BJ_STAT_UNKNOWN);
+		stat_add(st, BJ_STAT_UNKNOWN);
 		s->table = table;
 		s->n = 0;
 		s->truncated = 0;
@@ -616,7 +645,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 		return 0;
 
 	__sync_fetch_and_add(&p->checked, 1);
-	stat_inc(BJ_STAT_DECISIONS);
+	stat_add(st, BJ_STAT_DECISIONS);
 	seq = ++s->seq;
 	s->table = table;
 	s->bias = p->bias;
@@ -652,14 +681,21 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 	s->last_mask = 0;
 	s->text_b = t->text_start + s->bias + 1;
 	s->text_len = t->text_end - t->text_start;
+	/* Whole chunks only: a frame in one of them lies in the text. */
+	s->hot_full = t->hot_bits ? s->text_len >> (t->hot_shift & 63) : 0;
 	/* The leaf: regs->ip is inside the syscall stub (an exact lookup). */
 	leaf_mask = account_leaf(s, t, table, regs->ip);
 	s->fp = regs->bp;
 	s->sp = regs->sp;
-	/* One copy of the top of the stack; frames inside it cost no helper call. */
-	s->win_end = BJ_STACK_WINDOW - 15;
-	stat_inc(BJ_STAT_WINDOW_COPIES);
-	if (bpf_probe_read_user(s->window, BJ_STACK_WINDOW, (void *)s->sp)) {
+	/*
+	 * One copy of the top of the stack; frames inside it cost no helper
+	 * call. Small: under it lie the few frames of the system call's path
+	 * (os, syscall), often followed by a large frame; the walk re-anchors
+	 * a window of up to BJ_STACK_WINDOW at the first frame beyond it.
+	 */
+	s->win_end = BJ_FIRST_WINDOW - 15;
+	stat_add(st, BJ_STAT_WINDOW_COPIES);
+	if (bpf_probe_read_user(s->window, BJ_FIRST_WINDOW, (void *)s->sp)) {
 		s->sp = ~0ull; /* near the end of the stack mapping: re-anchored copies */
 		s->win_end = 0;
 	}
@@ -685,7 +721,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 		}
 	}
 
-	walk(s, t, table);
+	walk(s, t, table, st);
 	if (!s->done)
 		s->truncated = 1;
 
@@ -704,7 +740,7 @@ __noinline int bj_decide(__u32 class, __u32 op, __u32 arg, __u64 dentry, __u64 v
 		else
 			bpf_loop(nref, cmp_step, NULL, 0);
 		if (s->diff) {
-			stat_inc(BJ_STAT_WALK_MISMATCH);
+			stat_add(st, BJ_STAT_WALK_MISMATCH);
 			/* groups carries the first differing frame's index here */
 			emit(s, tgid, class, op, arg, BJ_ALLOW, BJ_REASON_WALK_MISMATCH, s->diff - 1);
 		}
@@ -732,9 +768,9 @@ verdict:
 	} else if (s->truncated || s->in_text == 0) {
 		/* Fail closed: a confined frame may hide where we could not see. */
 		reason = s->in_text == 0 ? BJ_REASON_NO_TEXT : BJ_REASON_TRUNCATED;
-		stat_inc(BJ_STAT_UNKNOWN);
+		stat_add(st, BJ_STAT_UNKNOWN);
 		if (s->truncated)
-			stat_inc(BJ_STAT_TRUNCATED);
+			stat_add(st, BJ_STAT_TRUNCATED);
 		__sync_fetch_and_add(&p->unknown, 1);
 		if (t->on_unknown == BJ_UNKNOWN_DENY)
 			verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT
@@ -746,17 +782,17 @@ verdict:
 	emit(s, tgid, class, op, arg, verdict, reason, lacking);
 	if (verdict == BJ_AUDIT) {
 		__sync_fetch_and_add(&p->audited, 1);
-		stat_inc(BJ_STAT_AUDITED);
+		stat_add(st, BJ_STAT_AUDITED);
 		return 0;
 	}
 	if (verdict == BJ_KILL) {
 		bpf_send_signal(SIGKILL);
 		__sync_fetch_and_add(&p->denied, 1);
-		stat_inc(BJ_STAT_KILLED);
+		stat_add(st, BJ_STAT_KILLED);
 		return 0;
 	}
 	__sync_fetch_and_add(&p->denied, 1);
-	stat_inc(BJ_STAT_DENIED);
+	stat_add(st, BJ_STAT_DENIED);
 	return -EPERM;
 }
 
@@ -770,34 +806,42 @@ verdict:
  * their arguments (each read is a helper call): a process that is not
  * jailed leaves after this one lookup.
  */
-static __always_inline bool jailed(void)
+static __always_inline struct bj_proc *jailed(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
 
-	return p && p->state == BJ_PROC_ACTIVE && !(p->flags & BJ_PROC_F_IN_EXEC);
+	if (p && p->state == BJ_PROC_ACTIVE && !(p->flags & BJ_PROC_F_IN_EXEC))
+		return p;
+	return NULL;
 }
 
-/* For a process jailed() said yes to. */
-static __always_inline int decide_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
-				     const void *vfsmnt)
+/* For a process jailed() said yes to (p is what it returned). */
+static __always_inline int decide_at(struct bj_proc *p, __u32 class, __u32 op, __u32 arg,
+				     const void *dentry, const void *vfsmnt)
 {
-	const void *ptrs[2] = { dentry, vfsmnt };
-	__u64 vals[2] = {};
+	/* The hook's trusted pointers travel as bytes in memory: a global
+	 * function takes no kernel pointers, and bj_path_grants reads through
+	 * them with CO-RE probe reads. */
+	struct bj_req rq = {
+		.dentry = (__u64)dentry,
+		.vfsmnt = (__u64)vfsmnt,
+		.class = class,
+		.op = op,
+		.arg = arg,
+	};
 
-	/* A global function takes scalars, not the hook's trusted pointers:
-	 * copy their values out (the walk reads through them with probe reads). */
-	if (dentry || vfsmnt)
-		bpf_probe_read_kernel(vals, sizeof(vals), ptrs);
-	return bj_decide(class, op, arg, vals[0], vals[1]);
+	return bj_decide(&rq, p);
 }
 
 static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
 				    const void *vfsmnt)
 {
-	if (!jailed())
+	struct bj_proc *p = jailed();
+
+	if (!p)
 		return 0;
-	return decide_at(class, op, arg, dentry, vfsmnt);
+	return decide_at(p, class, op, arg, dentry, vfsmnt);
 }
 
 #define check(ctx, class, op, arg) check_at(class, op, arg, NULL, NULL)
@@ -805,18 +849,22 @@ static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void
 /* An operation on a path: rules on it or a directory above may grant it. */
 static __always_inline int check_path(__u32 class, __u32 op, __u32 arg, const struct path *path)
 {
-	if (!jailed())
+	struct bj_proc *p = jailed();
+
+	if (!p)
 		return 0;
-	return decide_at(class, op, arg, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
+	return decide_at(p, class, op, arg, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
 }
 
 /* Creating/removing `dentry` in directory `dir`: rules on dir or above. */
 static __always_inline int check_in_dir(__u32 class, __u32 op, __u32 arg, const struct path *dir,
 					struct dentry *dentry)
 {
-	if (!jailed())
+	struct bj_proc *p = jailed();
+
+	if (!p)
 		return 0;
-	return decide_at(class, op, arg, dentry, BPF_CORE_READ(dir, mnt));
+	return decide_at(p, class, op, arg, dentry, BPF_CORE_READ(dir, mnt));
 }
 
 static __always_inline __u32 sock_class(int family, int type)
@@ -854,9 +902,11 @@ static __always_inline int check_sock(void *ctx, struct socket *sock, __u32 op)
 SEC("lsm/bprm_check_security")
 int BPF_PROG(bj_bprm_check, struct linux_binprm *bprm, int ret)
 {
-	if (ret || !jailed())
+	struct bj_proc *p;
+
+	if (ret || !(p = jailed()))
 		return ret;
-	return decide_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, BPF_CORE_READ(bprm, file, f_path.dentry),
+	return decide_at(p, BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, BPF_CORE_READ(bprm, file, f_path.dentry),
 			BPF_CORE_READ(bprm, file, f_path.mnt));
 }
 
@@ -880,9 +930,10 @@ int BPF_PROG(bj_file_open, struct file *file, int ret)
 {
 	struct dentry *dentry;
 	struct vfsmount *mnt;
+	struct bj_proc *p;
 	__u32 mode, flags;
 
-	if (ret || !jailed())
+	if (ret || !(p = jailed()))
 		return ret;
 	/* Direct loads (the hook's argument is a trusted BTF pointer), not
 	 * probe-read helper calls: this is the hottest hook. */
@@ -892,10 +943,10 @@ int BPF_PROG(bj_file_open, struct file *file, int ret)
 	mnt = file->f_path.mnt;
 	/* execve opens its file first: judge it as exec, not as a read. */
 	if ((mode & FMODE_EXEC) || (flags & __FMODE_EXEC))
-		return decide_at(BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, dentry, mnt);
+		return decide_at(p, BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, dentry, mnt);
 	if (mode & FMODE_WRITE)
-		return decide_at(BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode, dentry, mnt);
-	return decide_at(BJ_CLASS_IDX_RPATH, BJ_OP_OPEN_READ, mode, dentry, mnt);
+		return decide_at(p, BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode, dentry, mnt);
+	return decide_at(p, BJ_CLASS_IDX_RPATH, BJ_OP_OPEN_READ, mode, dentry, mnt);
 }
 
 SEC("lsm/inode_getattr")
@@ -1412,6 +1463,8 @@ int BPF_PROG(bj_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		bpf_send_signal(SIGKILL);
 		stat_inc(BJ_STAT_KILLED);
 		e = event_reserve(table);
+		if (!e)
+			stat_inc(BJ_STAT_EVENTS_DROPPED);
 		if (e) {
 			e->ts = bpf_ktime_get_ns();
 			e->pid = tgid;
@@ -1630,6 +1683,7 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 	{
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 		struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+		struct bj_req rq = { .class = class, .op = BJ_OP_SYSCALL, .arg = id };
 
 		if (!p) {
 			c->jailed = 0;
@@ -1637,6 +1691,6 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 		}
 		if (p->state != BJ_PROC_ACTIVE)
 			return 0;
+		return bj_decide(&rq, p);
 	}
-	return bj_decide(class, BJ_OP_SYSCALL, id, 0, 0);
 }

@@ -26,7 +26,8 @@
 #define BJ_MAX_JAILS 16384
 #define BJ_MAX_DEPTH 256		/* frames walked (bpf_get_stack mode: 127 max) */
 #define BJ_EVENT_PCS 48			/* PCs carried by an event, leaf first */
-#define BJ_STACK_WINDOW 2048		/* bytes of user stack copied in one read */
+#define BJ_STACK_WINDOW 2048		/* bytes of user stack copied in one read, at most */
+#define BJ_FIRST_WINDOW 512		/* the first read, from the SP */
 #define BJ_MAX_GROUPS 60		/* policy groups: bits 0..59 of a range mask */
 #define BJ_MAX_PATHRULES 4096		/* (table, dev, ino) entries */
 #define BJ_EVENTS_SIZE (256 * 1024)	/* one ring buffer per table */

@@ -900,20 +900,20 @@ int bj_kernel_next_proc(struct bj_kernel *k, pid_t *pid, struct bj_proc *out)
 int bj_kernel_stats(struct bj_kernel *k, uint64_t out[BJ_STAT_COUNT])
 {
 	int ncpu = libbpf_num_possible_cpus();
+	uint32_t zero = 0;
 	uint64_t *vals;
 
 	if (ncpu <= 0)
 		return -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
+	/* One per-CPU value holding all counters (bpf/jail.bpf.c, struct bj_stats). */
+	vals = calloc((size_t)ncpu * BJ_STAT_COUNT, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < BJ_STAT_COUNT; i++) {
-		out[i] = 0;
-		if (bpf_map_lookup_elem(k->fd_stats, &i, vals))
-			continue;
+	memset(out, 0, BJ_STAT_COUNT * sizeof(out[0]));
+	if (bpf_map_lookup_elem(k->fd_stats, &zero, vals) == 0)
 		for (int c = 0; c < ncpu; c++)
-			out[i] += vals[c];
-	}
+			for (uint32_t i = 0; i < BJ_STAT_COUNT; i++)
+				out[i] += vals[(size_t)c * BJ_STAT_COUNT + i];
 	free(vals);
 	return 0;
 }
