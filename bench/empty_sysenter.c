@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * empty_sysenter OBJ: load and attach the tp_btf/sys_enter program of OBJ
- * (bench/empty_sysenter.bpf.o), print "attached", keep it attached until
+ * empty_sysenter OBJ: load and attach the first program of OBJ (the
+ * tp_btf/sys_enter one of bench/empty_sysenter.bpf.o for bench/sysenter.sh,
+ * the lsm/file_open one of bench/empty_lsm.bpf.o for bench/enforce.sh's test
+ * d), print "attached", keep it attached until
  * stdin reaches EOF (or SIGTERM/SIGINT), then detach. Nothing is pinned:
  * the program goes away with this process.
  */

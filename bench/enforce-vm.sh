@@ -16,6 +16,8 @@
 #
 # Environment (bench/enforce.sh sets them):
 #   BENCH_PROG     benchprog (bench/go)            BENCH_VICTIM  tests/go victim
+#   BENCH_ATTACH, BENCH_EMPTY_LSM  the loader and the empty lsm/file_open
+#                  program of test d's floor (bench/empty_lsm.bpf.c)
 #   BENCH_ITERS    open+close iterations per run   (default 20000)
 #   BENCH_ROUNDS   rounds of test a/b              (default 5)
 #   BENCH_D_ROUNDS rounds of test d                (default 4)
@@ -104,6 +106,27 @@ if [[ $ONLY == *" d "* ]]; then
 		[ -z "$(pins)" ] || echo "CHECK-FAIL d before $r: programs still pinned"
 		# shellcheck disable=SC2046 # loop prints a command line to split
 		run d before "$r" poisoned ok $(loop "$N" "$DEPTH")
+		# The floor: what any BPF LSM program on file_open costs (the
+		# trampoline), attached while stdin (a FIFO held open) lasts.
+		if [ -n "${BENCH_ATTACH:-}" ] && [ -n "${BENCH_EMPTY_LSM:-}" ]; then
+			rm -f /tmp/bench-empty.fifo && mkfifo /tmp/bench-empty.fifo
+			"$BENCH_ATTACH" "$BENCH_EMPTY_LSM" </tmp/bench-empty.fifo >/tmp/bench-empty.log 2>&1 &
+			empty=$!
+			exec 9>/tmp/bench-empty.fifo
+			for _ in $(seq 1 300); do
+				grep -q attached /tmp/bench-empty.log 2>/dev/null && break
+				kill -0 "$empty" 2>/dev/null || break
+				sleep 0.1
+			done
+			if grep -q attached /tmp/bench-empty.log; then
+				# shellcheck disable=SC2046
+				run d empty "$r" poisoned ok $(loop "$N" "$DEPTH")
+			else
+				echo "CHECK-FAIL d empty $r: the empty LSM program did not attach: $(tr '\n' ' ' </tmp/bench-empty.log)"
+			fi
+			exec 9>&-
+			wait "$empty" 2>/dev/null
+		fi
 		# Load: a long-running jailed process keeps the programs attached
 		# and one table in the map.
 		t0=$(now_us)

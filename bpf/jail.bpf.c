@@ -134,7 +134,6 @@ struct scratch {
 	__u64 bias;
 	__u64 text_b;	/* text_start + bias + 1: ra - text_b is the text offset of ra - 1 */
 	__u64 text_len;
-	__u64 hot_full;	/* chunks of the filter that lie wholly inside the text */
 	__u64 groups;	/* OR of group bits seen */
 	__u32 table;
 	__u32 n;	/* PCs recorded in pcs[] */
@@ -410,40 +409,46 @@ static long walk_step(__u32 i, void *ctx)
 	struct walk_ctx *c = ctx;
 	struct scratch *s = c->s;
 	struct bj_table *t = c->t;
-	__u64 fp, base, end, text_b, hot_full, shift, n, n0, off, next, ra, k;
+	__u64 fp, base, end, text_b, shift, n0, off, next, ra, k, j = 0;
+	__u64 *pp;
+	void *w;
 
 	if (!s || !t)
 		return 1;
-	n0 = n = s->n;
-	if (n + BJ_WALK_BATCH > s->n_limit)
+	n0 = s->n;
+	/* Room for a whole batch below the depth limit (and, for the
+	 * verifier, inside pcs[]). */
+	if (n0 + BJ_WALK_BATCH > s->n_limit || n0 > BJ_MAX_DEPTH - BJ_WALK_BATCH)
 		return walk_slow(c, s, t);
+	pp = &s->pcs[n0];
+	w = s->window;
 	fp = s->fp;
 	base = s->sp;
 	end = s->win_end;
 	text_b = s->text_b;
-	hot_full = s->hot_full;
 	shift = t->hot_shift & 63;
 #pragma unroll
-	for (int j = 0; j < BJ_WALK_BATCH; j++) {
+	for (; j < BJ_WALK_BATCH; j++) {
 		off = fp - base;
 		/* fp == 0 (the end) fails this too: base is never 0 here */
 		if (off >= end || (off & 7))
 			break;
 		off &= BJ_STACK_WINDOW - 8;
-		ra = s->window[off / 8 + 1];
+		ra = *(__u64 *)(w + off + 8);
+		/* Chunks past the last whole one are marked hot (table.c), and
+		 * so are the out-of-text ones this index wraps to: one test. */
 		k = (ra - text_b) >> shift;
-		if (k >= hot_full || ((t->hot[(k >> 6) & (BJ_HOT_WORDS - 1)] >> (k & 63)) & 1))
+		if (k >= BJ_HOT_WORDS * 64 || ((t->hot[k >> 6] >> (k & 63)) & 1))
 			break;
-		next = s->window[off / 8];
+		next = *(__u64 *)(w + off);
 		if (next <= fp)
 			break; /* the end or a corrupt link: walk_slow says which */
-		s->pcs[n & (BJ_MAX_DEPTH - 1)] = ra;
-		n++;
+		pp[j] = ra;
 		fp = next;
 	}
-	if (n != n0) {
+	if (j) {
 		s->fp = fp;
-		s->n = n;
+		s->n = n0 + j;
 		s->in_text = 1;
 	}
 	return walk_slow(c, s, t);
@@ -681,8 +686,6 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 	s->last_mask = 0;
 	s->text_b = t->text_start + s->bias + 1;
 	s->text_len = t->text_end - t->text_start;
-	/* Whole chunks only: a frame in one of them lies in the text. */
-	s->hot_full = t->hot_bits ? s->text_len >> (t->hot_shift & 63) : 0;
 	/* The leaf: regs->ip is inside the syscall stub (an exact lookup). */
 	leaf_mask = account_leaf(s, t, table, regs->ip);
 	s->fp = regs->bp;

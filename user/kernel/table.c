@@ -218,7 +218,7 @@ static int add_group_paths(struct bj_tablebuild *out, const struct bj_verdict *v
 
 /* The walk's chunk filter (struct bj_table, hot[]): the smallest chunks that
  * cover the text in BJ_HOT_WORDS * 64 bits. */
-static void hot_filter(struct bj_table *t, const struct bj_range *r, size_t n, uint64_t text_size)
+void bj_hot_filter(struct bj_table *t, const struct bj_range *r, size_t n, uint64_t text_size)
 {
 	const uint64_t nbits = BJ_HOT_WORDS * 64;
 	uint32_t shift = BJ_HOT_MIN_SHIFT;
@@ -234,6 +234,11 @@ static void hot_filter(struct bj_table *t, const struct bj_range *r, size_t n, u
 		for (uint64_t c = r[i].start >> shift; c <= (uint64_t)(r[i].end - 1) >> shift; c++)
 			t->hot[c / 64] |= 1ull << (c % 64);
 	}
+	/* The walk's fast path takes a clear bit as "a whole chunk inside the
+	 * text with no confined code": the last, partial chunk and every bit
+	 * past it are hot, so frames there take the exact path. */
+	for (uint64_t c = text_size >> shift; c < nbits; c++)
+		t->hot[c / 64] |= 1ull << (c % 64);
 }
 
 int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verdicts,
@@ -356,7 +361,7 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 
 	out->table.text_start = bin->text_start;
 	out->table.text_end = bin->text_end;
-	hot_filter(&out->table, out->ranges, out->nranges, bin->text_end - bin->text_start);
+	bj_hot_filter(&out->table, out->ranges, out->nranges, bin->text_end - bin->text_start);
 	out->table.range_cnt = all.n;
 	out->table.mode = mode;
 	out->table.max_depth = BJ_MAX_DEPTH;

@@ -48,6 +48,14 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 		   struct bj_tablebuild *out, char *err, size_t errlen);
 void bj_tablebuild_free(struct bj_tablebuild *tb);
 
+/*
+ * The walk's chunk filter of t (hot_shift, hot_bits, hot[]) for ranges r
+ * (sorted, offsets from text_start) over text_size bytes of text. A clear
+ * bit promises: the chunk lies wholly inside the text and no range with a
+ * group meets it (bpf/jail.bpf.c, walk_step, trusts exactly that).
+ */
+void bj_hot_filter(struct bj_table *t, const struct bj_range *r, size_t n, uint64_t text_size);
+
 /* Lowest p_vaddr of an executable PT_LOAD: the kernel's mm->start_code
  * minus this is the load bias. */
 int bj_exec_vaddr(const char *path, uint64_t *out);
