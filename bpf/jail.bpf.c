@@ -141,11 +141,12 @@ struct scratch {
 	__u32 in_text;	/* a frame lies inside the Go text */
 	__u32 truncated;
 	__u32 done;
-	__u32 seq;	/* bumped by every decision: detects a preempting one */
+	__u32 _pad0;
 	__u32 skip;	/* compare mode: our index 1 is the recovered frameless caller */
 	__u32 diff;	/* compare mode: first differing index + 1, 0 if none */
 	__u32 no_reanchor;	/* a window copy failed: per-frame reads */
 	__u64 last_pc, last_mask;	/* the walk's last range search (a return address) */
+	__u64 busy;	/* a decision holds this slot (scratch_claim; 64-bit: BPF atomics) */
 	/* The leaf's last search, by (table, table stamp, link-time pc): a loop
 	 * makes the same system call from the same stub again and again. */
 	__u64 lc_pc, lc_stamp, lc_mask;
@@ -153,9 +154,16 @@ struct scratch {
 	__u32 _pad;
 };
 
+/*
+ * Two slots per CPU: a decision preempted on this CPU (LSM programs run
+ * with migration, not preemption, disabled) must not share its slot with
+ * the one that preempted it. scratch_claim takes a free one.
+ */
+#define BJ_SCRATCH_SLOTS 2
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, BJ_SCRATCH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
@@ -218,11 +226,20 @@ static __always_inline struct bj_event *event_reserve(__u32 table)
 	return bpf_ringbuf_reserve(rb, sizeof(struct bj_event), 0);
 }
 
-static __always_inline struct scratch *scratch_get(void)
+/* A free scratch slot of this CPU, now held (release: s->busy = 0), or
+ * NULL when both are held (two decisions preempted on this CPU). */
+static __always_inline struct scratch *scratch_claim(void)
 {
-	__u32 zero = 0;
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
 
-	return bpf_map_lookup_elem(&scratch, &zero);
+	if (s && !__sync_fetch_and_or(&s->busy, 1))
+		return s;
+	k = 1;
+	s = bpf_map_lookup_elem(&scratch, &k);
+	if (s && !__sync_fetch_and_or(&s->busy, 1))
+		return s;
+	return NULL;
 }
 
 /*
@@ -466,9 +483,13 @@ static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 ta
 }
 
 /* bpf_get_task_stack mode: PCs are already in s->pcs; account them. */
+struct slot_ctx {
+	struct scratch *s;
+};
+
 static long pcs_step(__u32 i, void *ctx)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = ((struct slot_ctx *)ctx)->s;
 	__u64 m, idx = i;
 
 	if (!s || i >= BJ_MAX_DEPTH)
@@ -484,7 +505,7 @@ static long pcs_step(__u32 i, void *ctx)
 /* compare mode: PC i of the kernel's walk against ours. */
 static long cmp_step(__u32 i, void *ctx)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = ((struct slot_ctx *)ctx)->s;
 	__u64 ri = i, oi;
 
 	if (!s)
@@ -610,20 +631,15 @@ struct bj_req {
  * verifier checks by size. Returns 0 or -EPERM; in kill mode sends SIGKILL
  * and returns 0.
  */
-__noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
+static __always_inline int decide(struct scratch *s, struct bj_req *rq, struct bj_proc *p, __u64 *st)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, table, verdict = BJ_ALLOW;
 	__u32 reason = BJ_REASON_CONFINED, class, op, arg;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct scratch *s = scratch_get();
 	struct bj_table *t;
-	__u64 lacking, leaf_mask, dentry, vfsmnt, *st;
-	__u32 seq;
+	__u64 lacking, leaf_mask, dentry, vfsmnt;
 
-	if (!rq || !p || !s)
-		return 0;
-	st = stats_get();
 	class = rq->class;
 	op = rq->op;
 	arg = rq->arg;
@@ -651,7 +667,6 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 
 	__sync_fetch_and_add(&p->checked, 1);
 	stat_add(st, BJ_STAT_DECISIONS);
-	seq = ++s->seq;
 	s->table = table;
 	s->bias = p->bias;
 	s->groups = 0;
@@ -667,7 +682,9 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 		__u32 n = sz > 0 ? (__u64)sz / 8 : 0;
 
 		s->n = n;
-		bpf_loop(n, pcs_step, NULL, 0);
+		struct slot_ctx sc = { .s = s };
+
+		bpf_loop(n, pcs_step, &sc, 0);
 		leaf_mask = n ? bj_range_mask(table, s->pcs[0] - s->bias) : 0;
 		if (leaf_mask & (BJ_RANGE_FRAMELESS | BJ_RANGE_RA_R12)) {
 			__u64 ra = 0;
@@ -740,8 +757,11 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 			nours = BJ_MAX_DEPTH - 1;
 		if (nref != nours && !(nref >= 127 && nours >= nref))
 			s->diff = (nref < nours ? nref : nours) + 1;
-		else
-			bpf_loop(nref, cmp_step, NULL, 0);
+		else {
+			struct slot_ctx sc = { .s = s };
+
+			bpf_loop(nref, cmp_step, &sc, 0);
+		}
 		if (s->diff) {
 			stat_add(st, BJ_STAT_WALK_MISMATCH);
 			/* groups carries the first differing frame's index here */
@@ -760,12 +780,6 @@ verdict:
 	/* Path rules can grant what the class list does not. */
 	if (lacking & t->path_groups)
 		lacking &= ~bj_path_grants(table, dentry, vfsmnt, class_access(class));
-	/*
-	 * Another decision on this CPU (we were preempted) reused the scratch
-	 * mid-walk: what we saw is not ours. Unknown, so fail closed.
-	 */
-	if (s->seq != seq)
-		s->truncated = 1;
 	if (lacking) {
 		verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : t->mode == BJ_MODE_KILL ? BJ_KILL : BJ_DENY;
 	} else if (s->truncated || s->in_text == 0) {
@@ -796,6 +810,41 @@ verdict:
 	}
 	__sync_fetch_and_add(&p->denied, 1);
 	stat_add(st, BJ_STAT_DENIED);
+	return -EPERM;
+}
+
+__noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
+{
+	__u64 *st = stats_get();
+	struct scratch *s;
+	struct bj_table *t;
+	__u32 table;
+	int ret;
+
+	if (!rq || !p)
+		return 0;
+	s = scratch_claim();
+	if (s) {
+		ret = decide(s, rq, p, st);
+		s->busy = 0;
+		return ret;
+	}
+	/*
+	 * Both slots held: two decisions preempted on this CPU. Nothing to walk
+	 * the stack with, so this one is unknown: fail closed as --on-unknown
+	 * says (no event: an event carries the scratch's PCs).
+	 */
+	stat_add(st, BJ_STAT_UNKNOWN);
+	stat_add(st, BJ_STAT_SCRATCH_BUSY);
+	__sync_fetch_and_add(&p->unknown, 1);
+	table = p->table;
+	t = bpf_map_lookup_elem(&tables, &table);
+	if (t && (t->on_unknown == BJ_UNKNOWN_ALLOW || t->mode == BJ_MODE_AUDIT))
+		return 0;
+	if (t && t->mode == BJ_MODE_KILL) {
+		bpf_send_signal(SIGKILL);
+		return 0;
+	}
 	return -EPERM;
 }
 

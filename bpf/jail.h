@@ -248,6 +248,7 @@ enum bj_stat {
 	BJ_STAT_JAIL_FULL,	/* jails map full: a process could not be jailed */
 	BJ_STAT_FRAME_READS,	/* fp walk: frames read on their own (outside a window) */
 	BJ_STAT_WINDOW_COPIES,	/* fp walk: stack window copies (first and re-anchored) */
+	BJ_STAT_SCRATCH_BUSY,	/* a decision found both scratch slots of its CPU held */
 	BJ_STAT_COUNT,
 };
 
