@@ -1597,7 +1597,16 @@ static __always_inline bool other_process(long pid)
  * here: there is no resolved path at syscall entry, so a class granted only
  * through a path rule is not granted in this mode (fail closed).
  */
-static __always_inline __u32 syscall_class(struct pt_regs *regs, long id)
+#define NEEDS_READS 0xfe	/* syscall_class(..., false): guarded, but the class needs reads */
+
+/*
+ * deep = false: from the registers alone (the id and arguments), before
+ * anything is known about the caller: NO_CLASS for the syscalls that are
+ * never judged, NEEDS_READS where the class depends on memory (a socket's
+ * family, clone3's flags), else the class. One switch for both passes, so
+ * the first can never drop a syscall the second would judge.
+ */
+static __always_inline __u32 syscall_class(struct pt_regs *regs, long id, bool deep)
 {
 	__u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a4 = regs->r8;
 	__u64 flags = 0;
@@ -1611,6 +1620,8 @@ static __always_inline __u32 syscall_class(struct pt_regs *regs, long id)
 	case 56:				/* clone */
 		return a0 & CLONE_THREAD ? NO_CLASS : BJ_CLASS_IDX_PROC;
 	case 435:				/* clone3 */
+		if (!deep)
+			return NEEDS_READS;
 		bpf_probe_read_user(&flags, sizeof(flags), (void *)a0);
 		return flags & CLONE_THREAD ? NO_CLASS : BJ_CLASS_IDX_PROC;
 	case 2: case 257: case 437:		/* open, openat, openat2 */
@@ -1618,6 +1629,8 @@ static __always_inline __u32 syscall_class(struct pt_regs *regs, long id)
 			flags = a1;
 		else if (id == 257)
 			flags = a2;
+		else if (!deep)
+			return NEEDS_READS;
 		else
 			bpf_probe_read_user(&flags, sizeof(flags), (void *)a2);
 		if (flags & O_CREAT)
@@ -1647,16 +1660,22 @@ static __always_inline __u32 syscall_class(struct pt_regs *regs, long id)
 	case 41: case 53:			/* socket, socketpair */
 		return sock_class(a0, a1);
 	case 42: case 49: case 50: case 43: case 288:	/* connect, bind, listen, accept, accept4 */
+		if (!deep)
+			return NEEDS_READS;
 		fam = fd_family(a0, &type);
 		return fam < 0 ? NO_CLASS : sock_class(fam, type);
 	case 44:				/* sendto: only with a destination */
 		if (!a4)
 			return NO_CLASS;
+		if (!deep)
+			return NEEDS_READS;
 		fam = fd_family(a0, &type);
 		return fam < 0 ? NO_CLASS : sock_class(fam, type);
 	case 46: {				/* sendmsg: msg_name is the first field */
 		__u64 name = 0;
 
+		if (!deep)
+			return NEEDS_READS;
 		bpf_probe_read_user(&name, sizeof(name), (void *)a1);
 		if (!name)
 			return NO_CLASS;
@@ -1702,8 +1721,9 @@ static __always_inline __u32 syscall_class(struct pt_regs *regs, long id)
 
 /*
  * Runs on every syscall of every process once attached: stay cheap. No
- * table anywhere: leave. Otherwise the thread's cached answer (task storage)
- * is valid while gen is unchanged; only a miss looks at the jails hash.
+ * table anywhere, or a syscall that is never judged: leave. Otherwise the
+ * thread's cached answer (task storage) is valid while gen is unchanged;
+ * only a miss looks at the jails hash.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
@@ -1715,6 +1735,11 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 
 	g = bpf_map_lookup_elem(&gen, &zero);
 	if (!g || !g->tables)
+		return 0;
+	/* Most syscalls are never judged (read, write, futex, getpid, ...):
+	 * they leave on their number and registers, before any lookup. */
+	class = syscall_class(regs, id, false);
+	if (class == NO_CLASS)
 		return 0;
 	task = bpf_get_current_task_btf();
 	c = bpf_task_storage_get(&tcache, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -1729,7 +1754,8 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 	}
 	if (!c->jailed)
 		return 0;
-	class = syscall_class(regs, id);
+	if (class == NEEDS_READS)
+		class = syscall_class(regs, id, true);
 	if (class == NO_CLASS)
 		return 0;
 	{
