@@ -16,8 +16,9 @@
 #
 # Environment (bench/enforce.sh sets them):
 #   BENCH_PROG     benchprog (bench/go)            BENCH_VICTIM  tests/go victim
-#   BENCH_ATTACH, BENCH_EMPTY_LSM  the loader and the empty lsm/file_open
-#                  program of test d's floor (bench/empty_lsm.bpf.c)
+#   BENCH_ATTACH, BENCH_EMPTY_LSM, BENCH_EMPTY_SYSENTER  the loader and the
+#                  empty programs of the floors of tests d (lsm/file_open,
+#                  bench/empty_lsm.bpf.c) and k (bench/empty_sysenter.bpf.c)
 #   BENCH_ITERS    open+close iterations per run   (default 20000)
 #   BENCH_ROUNDS   rounds of test a/b              (default 5)
 #   BENCH_D_ROUNDS rounds of test d                (default 4)
@@ -27,7 +28,8 @@
 #   BENCH_STRACE_DIV  strace runs BENCH_ITERS / this iterations (default 25)
 #   BENCH_NREQ     HTTP requests per workload run  (default 300)
 #   BENCH_NFILES   files in the generated tree     (default 2000)
-#   BENCH_ONLY     space-separated subset of "d a c" (default all)
+#   BENCH_K_ROUNDS rounds of test k                (default 5)
+#   BENCH_ONLY     space-separated subset of "d a c k" (default all)
 set -uo pipefail
 
 B=${BENCH_PROG:?BENCH_PROG not set}
@@ -41,7 +43,8 @@ DEPTH=${BENCH_DEPTH:-14}
 NS=$((N / ${BENCH_STRACE_DIV:-25}))
 NREQ=${BENCH_NREQ:-300}
 NFILES=${BENCH_NFILES:-2000}
-ONLY=" ${BENCH_ONLY:-d a c} "
+RK=${BENCH_K_ROUNDS:-5}
+ONLY=" ${BENCH_ONLY:-d a c k} "
 F=/etc/passwd
 TREE=/tmp/bench-tree
 # --mode enforce: BPF LSM or fail (never the kill-mode fallback of "auto").
@@ -82,6 +85,31 @@ run() {
 
 loop() { echo "$B open-loop $F $1 $2"; }
 
+# with_empty OBJ TEST VARIANT ROUND: one open-loop run (unjailed) while the
+# first program of OBJ is attached (bench/empty_sysenter.c keeps it while its
+# stdin, a FIFO held open here, lasts).
+with_empty() {
+	local obj=$1 pid
+	[ -n "${BENCH_ATTACH:-}" ] || return 0
+	rm -f /tmp/bench-empty.fifo && mkfifo /tmp/bench-empty.fifo
+	"$BENCH_ATTACH" "$obj" </tmp/bench-empty.fifo >/tmp/bench-empty.log 2>&1 &
+	pid=$!
+	exec 9>/tmp/bench-empty.fifo
+	for _ in $(seq 1 300); do
+		grep -q attached /tmp/bench-empty.log 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if grep -q attached /tmp/bench-empty.log; then
+		# shellcheck disable=SC2046 # loop prints a command line to split
+		run "$2" "$3" "$4" poisoned ok $(loop "$N" "$DEPTH")
+	else
+		echo "CHECK-FAIL $2 $3 $4: $obj did not attach: $(tr '\n' ' ' </tmp/bench-empty.log)"
+	fi
+	exec 9>&-
+	wait "$pid" 2>/dev/null
+}
+
 echo "# enforce-vm: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo)," \
 	"clock ${BENCH_CLOCK:-real}, loadavg $(cut -d" " -f1-3 /proc/loadavg); N=$N R=$R RD=$RD RC=$RC DEPTH=$DEPTH strace N=$NS NREQ=$NREQ"
 : >"$LOG"
@@ -107,26 +135,8 @@ if [[ $ONLY == *" d "* ]]; then
 		# shellcheck disable=SC2046 # loop prints a command line to split
 		run d before "$r" poisoned ok $(loop "$N" "$DEPTH")
 		# The floor: what any BPF LSM program on file_open costs (the
-		# trampoline), attached while stdin (a FIFO held open) lasts.
-		if [ -n "${BENCH_ATTACH:-}" ] && [ -n "${BENCH_EMPTY_LSM:-}" ]; then
-			rm -f /tmp/bench-empty.fifo && mkfifo /tmp/bench-empty.fifo
-			"$BENCH_ATTACH" "$BENCH_EMPTY_LSM" </tmp/bench-empty.fifo >/tmp/bench-empty.log 2>&1 &
-			empty=$!
-			exec 9>/tmp/bench-empty.fifo
-			for _ in $(seq 1 300); do
-				grep -q attached /tmp/bench-empty.log 2>/dev/null && break
-				kill -0 "$empty" 2>/dev/null || break
-				sleep 0.1
-			done
-			if grep -q attached /tmp/bench-empty.log; then
-				# shellcheck disable=SC2046
-				run d empty "$r" poisoned ok $(loop "$N" "$DEPTH")
-			else
-				echo "CHECK-FAIL d empty $r: the empty LSM program did not attach: $(tr '\n' ' ' </tmp/bench-empty.log)"
-			fi
-			exec 9>&-
-			wait "$empty" 2>/dev/null
-		fi
+		# trampoline).
+		[ -n "${BENCH_EMPTY_LSM:-}" ] && with_empty "$BENCH_EMPTY_LSM" d empty "$r"
 		# Load: a long-running jailed process keeps the programs attached
 		# and one table in the map.
 		t0=$(now_us)
@@ -218,3 +228,33 @@ echo "# bpfjail log: $blocked 'blocked' lines (one per jailed run expected)," \
 	"$(grep -c 'nothing to enforce' "$LOG") 'nothing to enforce' (one per allow-all run), $others other lines"
 grep -v -e 'msg=blocked' -e 'nothing to enforce' "$LOG" | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/#   /'
 echo "# enforce-vm: done, loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- k: kill mode (tp_btf/sys_enter), the mechanism for kernels without
+# BPF LSM, measured here too: the host's own figures (bench/sysenter.sh) are
+# wall-clock noisy. Last, and with everything unloaded before each round, so
+# no other test runs with sys_enter attached: "unjailed" has nothing of
+# bpfjail loaded. benchcold is confined (never on the stack: every openat is
+# walked and allowed; poisoned's call at start would be killed).
+if [[ $ONLY == *" k "* ]]; then
+	KPOL=(--mode kill --policy example.com/benchcold=confined)
+	echo "# k: warm-up"
+	$BJ unload >/dev/null 2>&1
+	run k kill 0 poisoned ok "$BJ" run "${KPOL[@]}" -- $(loop "$N" "$DEPTH") >/dev/null
+	for r in $(seq 1 "$RK"); do
+		echo "# k round $r/$RK"
+		if [ $((r % 2)) = 1 ]; then order="unjailed empty kill"; else order="kill empty unjailed"; fi
+		for v in $order; do
+			$BJ unload >/dev/null 2>&1 || rm -rf /sys/fs/bpf/bpfjail*
+			[ -z "$(pins)" ] || echo "CHECK-FAIL k $v $r: programs still pinned"
+			if [ "$v" = unjailed ]; then
+				# shellcheck disable=SC2046
+				run k unjailed "$r" poisoned ok $(loop "$N" "$DEPTH")
+			elif [ "$v" = empty ]; then
+				[ -n "${BENCH_EMPTY_SYSENTER:-}" ] && with_empty "$BENCH_EMPTY_SYSENTER" k empty "$r"
+			else
+				# shellcheck disable=SC2046
+				run k kill "$r" poisoned ok "$BJ" run "${KPOL[@]}" -- $(loop "$N" "$DEPTH")
+			fi
+		done
+	done
+fi

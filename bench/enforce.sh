@@ -5,7 +5,7 @@
 # ratios. See bench/README.md for what each test measures.
 #
 #   bench/enforce.sh            all tests (one VM boot, about 2.5-3 minutes)
-#   BENCH_ONLY="a" bench/enforce.sh      only test a (+b); "d", "c" likewise
+#   BENCH_ONLY="a" bench/enforce.sh      only test a (+b); "d", "c", "k" likewise
 #   bench/enforce.sh --summary [LOG]     summarize a saved log again (no VM)
 #
 # Knobs (passed to the guest, see bench/enforce-vm.sh): BENCH_ITERS,
@@ -36,23 +36,27 @@ fi
 # Test d's floor: an empty lsm/file_open program and the loader that attaches it.
 LIBBPF_A=${LIBBPF_A:-$(ls /usr/lib/x86_64-linux-gnu/libbpf.a 2>/dev/null)}
 if [ ! -x "$OUT/empty_sysenter" ] || [ bench/empty_sysenter.c -nt "$OUT/empty_sysenter" ] ||
-	[ bench/empty_lsm.bpf.c -nt "$OUT/empty_lsm.bpf.o" ] || [ ! -s "$OUT/empty_lsm.bpf.o" ]; then
+	[ bench/empty_lsm.bpf.c -nt "$OUT/empty_lsm.bpf.o" ] || [ ! -s "$OUT/empty_lsm.bpf.o" ] ||
+	[ bench/empty_sysenter.bpf.c -nt "$OUT/empty_sysenter.bpf.o" ] || [ ! -s "$OUT/empty_sysenter.bpf.o" ]; then
 	clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -c bench/empty_lsm.bpf.c \
 		-o "$OUT/empty_lsm.bpf.o" &&
+		clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -c bench/empty_sysenter.bpf.c \
+		-o "$OUT/empty_sysenter.bpf.o" &&
 		gcc -O2 -Wall -o "$OUT/empty_sysenter" bench/empty_sysenter.c "${LIBBPF_A:--lbpf}" -lelf -lz -lzstd ||
 		{ echo "enforce: building the empty LSM program failed" >&2; exit 1; }
 fi
 adds=(--add "$OUT/benchprog" --add build/go/victim --add bench/enforce-vm.sh
-	--add "$OUT/empty_sysenter" --add "$OUT/empty_lsm.bpf.o")
+	--add "$OUT/empty_sysenter" --add "$OUT/empty_lsm.bpf.o" --add "$OUT/empty_sysenter.bpf.o")
 if command -v strace >/dev/null 2>&1; then
 	adds+=(--add "$(command -v strace)")
 else
 	echo "enforce: strace not installed (scripts/install-deps.sh): test b skipped" >&2
 fi
 envs=(--env "BENCH_PROG=$OUT/benchprog" --env "BENCH_VICTIM=$ROOT/build/go/victim"
-	--env "BENCH_ATTACH=$OUT/empty_sysenter" --env "BENCH_EMPTY_LSM=$OUT/empty_lsm.bpf.o")
-for v in BENCH_ITERS BENCH_ROUNDS BENCH_D_ROUNDS BENCH_C_ROUNDS BENCH_DEPTH BENCH_STRACE_DIV \
-	BENCH_NREQ BENCH_NFILES BENCH_ONLY; do
+	--env "BENCH_ATTACH=$OUT/empty_sysenter" --env "BENCH_EMPTY_LSM=$OUT/empty_lsm.bpf.o"
+	--env "BENCH_EMPTY_SYSENTER=$OUT/empty_sysenter.bpf.o")
+for v in BENCH_ITERS BENCH_ROUNDS BENCH_D_ROUNDS BENCH_C_ROUNDS BENCH_K_ROUNDS BENCH_DEPTH \
+	BENCH_STRACE_DIV BENCH_NREQ BENCH_NFILES BENCH_ONLY; do
 	[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
 done
 
@@ -123,8 +127,8 @@ for line in open(sys.argv[1], errors="replace"):
 unit = "ns = guest instructions (icount)" if clock == "icount" else "ns of TCG wall time"
 print(f"per variant, clock {clock}: {unit}; absolute values say nothing about real hardware")
 print(f"{'test':4} {'variant':17} {'metric':12} {'n':>2} {'median':>10}  {'min':>10} {'max':>10}  spread")
-metric = {"a": "ns_per_iter", "d": "ns_per_iter", "c": "total_ms"}
-for (test, variant) in sorted(runs, key=lambda x: ("dac".index(x[0]), x[1])):
+metric = {"a": "ns_per_iter", "d": "ns_per_iter", "c": "total_ms", "k": "ns_per_iter"}
+for (test, variant) in sorted(runs, key=lambda x: ("dack".index(x[0]), x[1])):
     for key in [metric[test]] + (["walk_ms", "http_ms"] if test == "c" else []) + ["wall_ms"]:
         xs = list(vals(test, variant, key).values())
         if xs:
@@ -139,11 +143,13 @@ def ratio(test, num, den, key):
     med = statistics.median(a.values()) / statistics.median(b.values())
     return statistics.median(per), min(per), max(per), med, len(per)
 
-def frames_of(variant):
-    fr = [v.get("phys_frames") for v in runs.get(("a", variant), {}).values()]
+def frames_of(variant, test="a"):
+    fr = [v.get("phys_frames") for v in runs.get((test, variant), {}).values()]
     return "%.0f" % fr[0] if fr and isinstance(fr[0], float) else "?"
 
 deep, shallow = frames_of("fp"), frames_of("shallow-fp")
+if deep == "?":
+    deep = frames_of("kill", "k")
 rows = [
     ("a", "fp", "unjailed", "ns_per_iter", 1.3, f"open+close, {deep} frames: jailed, --stack-walk fp / unjailed"),
     ("a", "kernel", "unjailed", "ns_per_iter", None, f"  the same, --stack-walk kernel (the reference walk, opt-in) / unjailed"),
@@ -156,6 +162,9 @@ rows = [
     ("c", "jailed", "unjailed", "http_ms", None, "  its HTTP phase"),
     ("d", "after", "before", "ns_per_iter", 1.02, "open+close, unjailed process: jails loaded / nothing loaded"),
     ("d", "empty", "before", "ns_per_iter", None, "  the floor: an empty lsm/file_open program / nothing loaded"),
+    ("k", "kill", "unjailed", "ns_per_iter", 1.3, f"open+close, {deep} frames: kill mode (sys_enter), jailed / nothing loaded"),
+    ("k", "empty", "unjailed", "ns_per_iter", None, "  the floor: an empty tp_btf/sys_enter program / nothing loaded"),
+    ("k", "kill", "empty", "ns_per_iter", None, "  kill mode over that floor"),
     ("d", "after", "empty", "ns_per_iter", None, "  bpfjail's unjailed path over that floor"),
 ]
 print()
