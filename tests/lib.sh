@@ -68,3 +68,31 @@ need_cmd() {
 
 # Exit status for the end of a script: 1 if any check failed.
 t_done() { [ "$T_FAIL" -eq 0 ]; }
+
+# nolsm_victim NAME: the prelude of host-tier scripts that test what runs
+# without BPF LSM: bpfjail built (else not ok, exit 1), BPF LSM NOT usable
+# here (else skip, exit 0: the VM tier covers it), the Go victim built.
+# Sets tmp (a private directory, removed at exit) and V (a private copy of
+# the victim: a fresh inode that nothing pinned by another run knows).
+nolsm_victim() {
+	local victim
+	if [ ! -x "$BPFJAIL" ]; then
+		notok "$1: $BPFJAIL not built"
+		exit 1
+	fi
+	if "$BPFJAIL" probe --require enforce >/dev/null 2>&1; then
+		skip "$1" "BPF LSM works on this kernel (enforcement: VM tier)"
+		exit 0
+	fi
+	victim=$("$BPFJAIL_ROOT/tests/go/build.sh" 2>&1 | tail -n 1)/victim
+	if [ ! -x "$victim" ]; then
+		notok "$1: cannot build the Go victim" "$victim"
+		exit 1
+	fi
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2064 # expand now: tmp is fixed
+	trap "rm -rf '$tmp'" EXIT
+	cp "$victim" "$tmp/victim"
+	V=$tmp/victim
+}
+

@@ -11,25 +11,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-if [ ! -x "$BPFJAIL" ]; then
-	notok "run_nolsm: $BPFJAIL not built"
-	exit 1
-fi
-if "$BPFJAIL" probe --require enforce >/dev/null 2>&1; then
-	skip "run_nolsm: bpfjail run without BPF LSM" "BPF LSM works on this kernel (enforcement: VM tier)"
-	exit 0
-fi
-victim=$("$BPFJAIL_ROOT/tests/go/build.sh" 2>&1 | tail -n 1)/victim
-if [ ! -x "$victim" ]; then
-	notok "run_nolsm: cannot build the Go victim" "$victim"
-	exit 1
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# A private copy: a fresh inode that nothing else (an agent's binary list
-# left pinned by another run, say) knows about.
-cp "$victim" "$tmp/victim"
-V=$tmp/victim
+nolsm_victim run_nolsm
 P=(--policy example.com/poisoned=confined)
 
 for opt in "--mode enforce" "--require enforce"; do

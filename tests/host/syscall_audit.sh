@@ -11,23 +11,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-if [ ! -x "$BPFJAIL" ]; then
-	notok "syscall_audit: $BPFJAIL not built"
-	exit 1
-fi
-if "$BPFJAIL" probe --require enforce >/dev/null 2>&1; then
-	skip "syscall_audit: sys_enter classification" "BPF LSM works here: run --mode audit uses the LSM hooks (VM tier covers them)"
-	exit 0
-fi
-victim=$("$BPFJAIL_ROOT/tests/go/build.sh" 2>&1 | tail -n 1)/victim
-if [ ! -x "$victim" ]; then
-	notok "syscall_audit: cannot build the Go victim" "$victim"
-	exit 1
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cp "$victim" "$tmp/victim"
-V=$tmp/victim
+nolsm_victim syscall_audit
 echo data >"$tmp/r.txt"
 
 # Targets for kill: SIGTERM, audit mode lets it happen.
