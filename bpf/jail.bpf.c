@@ -125,8 +125,8 @@ struct {
 struct scratch {
 	__u64 pcs[BJ_MAX_DEPTH];
 	__u64 ref[BJ_REF_DEPTH];	/* compare mode: the kernel's walk */
-	/* One spare slot: the walk reads a pair at a masked offset <= 2040. */
-	__u64 window[BJ_STACK_WINDOW / 8 + 1];
+	/* Two spare slots: the walk reads a pair at a masked offset < 2048. */
+	__u64 window[BJ_STACK_WINDOW / 8 + 2];
 	__u64 frame[2];
 	__u64 fp;
 	__u64 sp;	/* window base; ~0 when the window is unusable */
@@ -343,12 +343,18 @@ static __always_inline __u64 account_leaf(struct scratch *s, struct bj_table *t,
  * One frame the general way: re-anchors the window, or reads the frame on
  * its own, and searches its range when its chunk is hot. Returns 1 when the
  * walk ends (s->done: the chain's end; s->truncated: unreadable or corrupt).
+ * Global: the fast path leaves for it from many points, and the verifier
+ * checks a global function once, not once per way in.
  */
-static __always_inline long walk_slow(struct walk_ctx *c, struct scratch *s, struct bj_table *t)
+__noinline long bj_walk_slow(struct scratch *s, struct bj_table *t, __u32 table)
 {
-	__u64 fp = s->fp, off, next, ra;
-	__u32 n = s->n;
+	__u64 fp, off, next, ra;
+	__u32 n;
 
+	if (!s || !t)
+		return 1;
+	fp = s->fp;
+	n = s->n;
 	if (fp == 0) {
 		s->done = 1;
 		return 1;
@@ -367,7 +373,7 @@ static __always_inline long walk_slow(struct walk_ctx *c, struct scratch *s, str
 
 		if (len > BJ_STACK_WINDOW)
 			len = BJ_STACK_WINDOW;
-		stat_add(c->st, BJ_STAT_WINDOW_COPIES);
+		stat_inc(BJ_STAT_WINDOW_COPIES);
 		if (len < 16 || bpf_probe_read_user(s->window, len & (BJ_STACK_WINDOW * 2 - 1), (void *)fp)) {
 			s->no_reanchor = 1;
 		} else {
@@ -381,7 +387,7 @@ static __always_inline long walk_slow(struct walk_ctx *c, struct scratch *s, str
 		next = s->window[off / 8];
 		ra = s->window[off / 8 + 1];
 	} else {
-		stat_add(c->st, BJ_STAT_FRAME_READS);
+		stat_inc(BJ_STAT_FRAME_READS);
 		if (bpf_probe_read_user(s->frame, 16, (void *)fp)) {
 			s->truncated = 1;
 			return 1;
@@ -395,7 +401,7 @@ static __always_inline long walk_slow(struct walk_ctx *c, struct scratch *s, str
 	}
 	s->pcs[n & (BJ_MAX_DEPTH - 1)] = ra;
 	s->n = n + 1;
-	account_ra(s, t, c->table, ra);
+	account_ra(s, t, table, ra);
 	/* Frames grow towards higher addresses; anything else is corrupt. */
 	if (next != 0 && next <= fp) {
 		s->truncated = 1;
@@ -426,49 +432,54 @@ static long walk_step(__u32 i, void *ctx)
 	struct walk_ctx *c = ctx;
 	struct scratch *s = c->s;
 	struct bj_table *t = c->t;
-	__u64 fp, base, end, text_b, shift, n0, off, next, ra, k, j = 0;
+	__u64 fp, base, end, text_b, shift, n, off, next, ra, k;
 	__u64 *pp;
 	void *w;
 
 	if (!s || !t)
 		return 1;
-	n0 = s->n;
+	n = s->n;
 	/* Room for a whole batch below the depth limit (and, for the
 	 * verifier, inside pcs[]). */
-	if (n0 + BJ_WALK_BATCH > s->n_limit || n0 > BJ_MAX_DEPTH - BJ_WALK_BATCH)
-		return walk_slow(c, s, t);
-	pp = &s->pcs[n0];
+	if (n + BJ_WALK_BATCH > s->n_limit || n > BJ_MAX_DEPTH - BJ_WALK_BATCH)
+		return bj_walk_slow(s, t, c->table) ? 1 : 0;
+	pp = &s->pcs[n];
 	w = s->window;
 	fp = s->fp;
 	base = s->sp;
 	end = s->win_end;
 	text_b = s->text_b;
 	shift = t->hot_shift & 63;
+	/* Each frame taken is written back at once: no state is live when the
+	 * loop ends, so its exits need no bookkeeping. */
 #pragma unroll
-	for (; j < BJ_WALK_BATCH; j++) {
+	for (int j = 0; j < BJ_WALK_BATCH; j++) {
 		off = fp - base;
-		/* fp == 0 (the end) fails this too: base is never 0 here */
-		if (off >= end || (off & 7))
+		/* fp == 0 (the end) fails this too: base is never 0 here. A
+		 * misaligned fp is read where it points, as the kernel's walk
+		 * does (the window has a spare slot for the last pair). */
+		if (off >= end)
 			break;
-		off &= BJ_STACK_WINDOW - 8;
+		off &= BJ_STACK_WINDOW - 1;
 		ra = *(__u64 *)(w + off + 8);
 		/* Chunks past the last whole one are marked hot (table.c), and
 		 * so are the out-of-text ones this index wraps to: one test. */
 		k = (ra - text_b) >> shift;
-		if (k >= BJ_HOT_WORDS * 64 || ((t->hot[k >> 6] >> (k & 63)) & 1))
+		if (k >= BJ_HOT_WORDS * 64)
+			break;
+		if ((t->hot[(__u32)k >> 6] >> (k & 63)) & 1)
 			break;
 		next = *(__u64 *)(w + off);
 		if (next <= fp)
-			break; /* the end or a corrupt link: walk_slow says which */
+			break; /* the end or a corrupt link: bj_walk_slow says which */
 		pp[j] = ra;
+		s->n = n + j + 1;
+		s->fp = next;
 		fp = next;
 	}
-	if (j) {
-		s->fp = fp;
-		s->n = n0 + j;
+	if (s->n != n)
 		s->in_text = 1;
-	}
-	return walk_slow(c, s, t);
+	return bj_walk_slow(s, t, c->table) ? 1 : 0;
 }
 
 static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 table, __u64 *st)
