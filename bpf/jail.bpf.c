@@ -94,20 +94,6 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } control SEC(".maps");
 
-/* Per thread, for sys_enter: the gen at which "jailed?" was last answered. */
-struct tcache {
-	__u64 gen;
-	__u32 jailed;
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tcache);
-} tcache SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, BJ_MAX_PATHRULES);
@@ -632,7 +618,7 @@ struct bj_req {
 	__u32 class;	/* BJ_CLASS_IDX_* */
 	__u32 op;	/* enum bj_op */
 	__u32 arg;
-	__u32 _pad;
+	__u32 tgid;	/* the caller's, as the hook's lookup used it */
 };
 
 /*
@@ -642,23 +628,16 @@ struct bj_req {
  * verifier checks by size. Returns 0 or -EPERM; in kill mode sends SIGKILL
  * and returns 0.
  */
-static __always_inline int decide(struct scratch *s, struct bj_req *rq, struct bj_proc *p, __u64 *st)
+static __always_inline int decide(struct scratch *s, struct bj_req *rq, struct bj_proc *p,
+				  struct bj_table *t, __u64 *st)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32, table, verdict = BJ_ALLOW;
-	__u32 reason = BJ_REASON_CONFINED, class, op, arg;
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct bj_table *t;
-	__u64 lacking, leaf_mask, dentry, vfsmnt;
+	__u32 tgid = rq->tgid, table = p->table, verdict = BJ_ALLOW;
+	__u32 reason = BJ_REASON_CONFINED, class = rq->class, op = rq->op, arg = rq->arg;
+	__u64 lacking, leaf_mask, dentry = rq->dentry, vfsmnt = rq->vfsmnt;
+	struct task_struct *task;
+	struct pt_regs *regs;
 
-	class = rq->class;
-	op = rq->op;
-	arg = rq->arg;
-	dentry = rq->dentry;
-	vfsmnt = rq->vfsmnt;
-	table = p->table;
-	t = bpf_map_lookup_elem(&tables, &table);
-	if (!t || !t->valid) {
+	if (!t) {
 		/* Jailed, but the table is gone: never run confined code unchecked. */
 		stat_add(st, BJ_STAT_UNKNOWN);
 		s->table = table;
@@ -670,11 +649,8 @@ static __always_inline int decide(struct scratch *s, struct bj_req *rq, struct b
 			bpf_send_signal(SIGKILL); /* a tracepoint's return value denies nothing */
 		return -EPERM;
 	}
-	/* Each table is judged by one mechanism: LSM hooks, or sys_enter. */
-	if ((op == BJ_OP_SYSCALL) != (t->syscalls != 0))
-		return 0;
-	if (class >= BJ_CLASS__COUNT || !(t->guarded & (1u << class)))
-		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
 	__sync_fetch_and_add(&p->checked, 1);
 	stat_add(st, BJ_STAT_DECISIONS);
@@ -826,17 +802,30 @@ verdict:
 
 __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 {
-	__u64 *st = stats_get();
 	struct scratch *s;
 	struct bj_table *t;
 	__u32 table;
+	__u64 *st;
 	int ret;
 
 	if (!rq || !p)
 		return 0;
+	table = p->table;
+	t = bpf_map_lookup_elem(&tables, &table);
+	if (t && !t->valid)
+		t = NULL;
+	if (t) {
+		/* Each table is judged by one mechanism: LSM hooks, or sys_enter.
+		 * A class no group lacks needs no walk. Both before any lookup. */
+		if ((rq->op == BJ_OP_SYSCALL) != (t->syscalls != 0))
+			return 0;
+		if (rq->class >= BJ_CLASS__COUNT || !(t->guarded & (1u << rq->class)))
+			return 0;
+	}
+	st = stats_get();
 	s = scratch_claim();
 	if (s) {
-		ret = decide(s, rq, p, st);
+		ret = decide(s, rq, p, t, st);
 		s->busy = 0;
 		return ret;
 	}
@@ -848,8 +837,6 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 	stat_add(st, BJ_STAT_UNKNOWN);
 	stat_add(st, BJ_STAT_SCRATCH_BUSY);
 	__sync_fetch_and_add(&p->unknown, 1);
-	table = p->table;
-	t = bpf_map_lookup_elem(&tables, &table);
 	if (t && (t->on_unknown == BJ_UNKNOWN_ALLOW || t->mode == BJ_MODE_AUDIT))
 		return 0;
 	if (t && t->mode == BJ_MODE_KILL) {
@@ -892,6 +879,7 @@ static __always_inline int decide_at(struct bj_proc *p, __u32 class, __u32 op, _
 		.class = class,
 		.op = op,
 		.arg = arg,
+		.tgid = bpf_get_current_pid_tgid() >> 32,
 	};
 
 	return bj_decide(&rq, p);
@@ -1463,13 +1451,6 @@ static __always_inline void agent_exec(struct task_struct *task, __u32 tgid, __u
 			return;
 		}
 		stat_inc(BJ_STAT_AGENT_JAILED);
-		/* This thread may have cached "not jailed" (kill mode): recheck. */
-		{
-			struct bj_gen *g = bpf_map_lookup_elem(&gen, &zero);
-
-			if (g)
-				__sync_fetch_and_add(&g->gen, 1);
-		}
 		return;
 	}
 	if (!a->hold || bpf_ktime_get_ns() - a->heartbeat_ns > BJ_AGENT_STALE_NS)
@@ -1732,15 +1713,12 @@ static __always_inline __u32 syscall_class(struct pt_regs *regs, long id, bool d
 
 /*
  * Runs on every syscall of every process once attached: stay cheap. No
- * table anywhere, or a syscall that is never judged: leave. Otherwise the
- * thread's cached answer (task storage) is valid while gen is unchanged;
- * only a miss looks at the jails hash.
+ * table anywhere, or a syscall that is never judged: leave. Otherwise one
+ * jails lookup, as the LSM hooks do.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 {
-	struct task_struct *task;
-	struct tcache *c;
 	struct bj_gen *g;
 	__u32 zero = 0, class;
 
@@ -1752,34 +1730,18 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 	class = syscall_class(regs, id, false);
 	if (class == NO_CLASS)
 		return 0;
-	task = bpf_get_current_task_btf();
-	c = bpf_task_storage_get(&tcache, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!c)
-		return 0;
-	if (c->gen != g->gen) {
-		__u64 now = g->gen;
-		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-		c->jailed = bpf_map_lookup_elem(&jails, &tgid) != NULL;
-		c->gen = now;
-	}
-	if (!c->jailed)
-		return 0;
-	if (class == NEEDS_READS)
-		class = syscall_class(regs, id, true);
-	if (class == NO_CLASS)
-		return 0;
 	{
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 		struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
-		struct bj_req rq = { .class = class, .op = BJ_OP_SYSCALL, .arg = id };
+		struct bj_req rq = { .op = BJ_OP_SYSCALL, .arg = id, .tgid = tgid };
 
-		if (!p) {
-			c->jailed = 0;
+		if (!p || p->state != BJ_PROC_ACTIVE)
 			return 0;
-		}
-		if (p->state != BJ_PROC_ACTIVE)
+		if (class == NEEDS_READS)
+			class = syscall_class(regs, id, true);
+		if (class == NO_CLASS)
 			return 0;
+		rq.class = class;
 		return bj_decide(&rq, p);
 	}
 }

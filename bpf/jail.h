@@ -10,8 +10,7 @@
  *   pathrules HASH   (table, dev, ino) -> groups granted per access letter
  *   events    ARRAY_OF_MAPS table id -> RINGBUF    struct bj_event, one ring per table
  *   stats     PERCPU_ARRAY                         global counters (enum bj_stat)
- *   gen       ARRAY  jail generation + live tables (sys_enter's cache)
- *   tcache    TASK_STORAGE per-thread "jailed?" for sys_enter
+ *   gen       ARRAY  live tables (sys_enter leaves at once when 0)
  *   binaries  HASH   (dev, ino) -> agent verdict;  agent ARRAY;  control RINGBUF
  *   scratch   PERCPU_ARRAY                         stack window + PCs of one decision
  */
@@ -118,13 +117,10 @@ struct bj_table {
 };
 
 /*
- * gen map (one entry): userspace bumps gen whenever it adds or removes a jail
- * or table, so each thread's cached "jailed or not" (task storage, used by
- * the sys_enter program) is revalidated once; tables = live tables (0: the
- * sys_enter program leaves at once).
+ * gen map (one entry): the number of live tables, which userspace updates
+ * whenever it adds or removes one (0: the sys_enter program leaves at once).
  */
 struct bj_gen {
-	__u64 gen;
 	__u64 tables;
 };
 

@@ -433,19 +433,14 @@ void bj_kernel_close(struct bj_kernel *k)
 	k->lock_depth = 0;
 }
 
-/*
- * After any change to jails or tables: a new generation (each thread's cached
- * "jailed?" in the sys_enter program is re-checked once) and the live table
- * count (0 lets sys_enter leave at once).
- */
+/* After any change to jails or tables: the live table count (0 lets
+ * sys_enter leave at once). */
 static void bump_gen(struct bj_kernel *k)
 {
 	struct bj_gen g = { 0 };
 	uint32_t zero = 0;
 	struct bj_table t;
 
-	bpf_map_lookup_elem(k->fd_gen, &zero, &g);
-	g.gen++;
 	g.tables = 0;
 	for (uint32_t i = 0; i < BJ_MAX_TABLES; i++)
 		if (bpf_map_lookup_elem(k->fd_tables, &i, &t) == 0 && t.valid)
