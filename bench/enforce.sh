@@ -162,10 +162,10 @@ rows = [
     ("c", "jailed", "unjailed", "http_ms", None, "  its HTTP phase"),
     ("d", "after", "before", "ns_per_iter", 1.02, "open+close, unjailed process: jails loaded / nothing loaded"),
     ("d", "empty", "before", "ns_per_iter", None, "  the floor: an empty lsm/file_open program / nothing loaded"),
+    ("d", "after", "empty", "ns_per_iter", None, "  bpfjail's unjailed path over that floor"),
     ("k", "kill", "unjailed", "ns_per_iter", 1.3, f"open+close, {deep} frames: kill mode (sys_enter), jailed / nothing loaded"),
     ("k", "empty", "unjailed", "ns_per_iter", None, "  the floor: an empty tp_btf/sys_enter program / nothing loaded"),
     ("k", "kill", "empty", "ns_per_iter", None, "  kill mode over that floor"),
-    ("d", "after", "empty", "ns_per_iter", None, "  bpfjail's unjailed path over that floor"),
 ]
 print()
 print("summary: ratio = median of per-round ratios [min-max over rounds]; 'of medians' = median/median")
