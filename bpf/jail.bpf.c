@@ -127,7 +127,6 @@ struct scratch {
 	__u32 in_text;	/* a frame lies inside the Go text */
 	__u32 truncated;
 	__u32 done;
-	__u32 _pad0;
 	__u32 skip;	/* compare mode: our index 1 is the recovered frameless caller */
 	__u32 diff;	/* compare mode: first differing index + 1, 0 if none */
 	__u32 no_reanchor;	/* a window copy failed: per-frame reads */
@@ -273,9 +272,18 @@ __noinline __u64 bj_range_mask(__u32 table, __u64 pc)
 struct walk_ctx {
 	struct scratch *s;
 	struct bj_table *t;
-	__u64 *st;	/* stats, or NULL */
 	__u32 table;
 };
+
+/*
+ * Chunk k of t's filter holds no confined code and lies wholly inside the
+ * text (user/kernel/table.c marks the partial last chunk and everything past
+ * it hot; out-of-text return addresses give k >= the filter's size).
+ */
+static __always_inline bool chunk_cold(struct bj_table *t, __u64 k)
+{
+	return k < BJ_HOT_WORDS * 64 && !((t->hot[(__u32)k >> 6] >> (k & 63)) & 1);
+}
 
 /*
  * Groups of the function a return address `ra` returns into (looked up at
@@ -291,8 +299,7 @@ static __always_inline void account_ra(struct scratch *s, struct bj_table *t, __
 	if (k >= s->text_len)
 		return;
 	s->in_text = 1;
-	k >>= t->hot_shift & 63;
-	if (k < t->hot_bits && !((t->hot[(k >> 6) & (BJ_HOT_WORDS - 1)] >> (k & 63)) & 1))
+	if (chunk_cold(t, k >> (t->hot_shift & 63)))
 		return;
 	if (ra != s->last_pc) {
 		s->last_pc = ra;
@@ -407,7 +414,7 @@ __noinline long bj_walk_slow(struct scratch *s, struct bj_table *t, __u32 table)
  * state in registers: inside the window, and in a whole chunk of the Go
  * text whose filter bit is clear (no confined code: no search). The first
  * frame that needs more (a window copy, a frame read, a search, the end of
- * the chain) goes to walk_slow, which takes it the general way. So a
+ * the chain) goes to bj_walk_slow, which takes it the general way. So a
  * typical frame costs about 30 BPF instructions, and one callback serves
  * many frames.
  */
@@ -448,12 +455,9 @@ static long walk_step(__u32 i, void *ctx)
 			break;
 		off &= BJ_STACK_WINDOW - 1;
 		ra = *(__u64 *)(w + off + 8);
-		/* Chunks past the last whole one are marked hot (table.c), and
-		 * so are the out-of-text ones this index wraps to: one test. */
+		/* A cold chunk also means "inside the text": one test. */
 		k = (ra - text_b) >> shift;
-		if (k >= BJ_HOT_WORDS * 64)
-			break;
-		if ((t->hot[(__u32)k >> 6] >> (k & 63)) & 1)
+		if (!chunk_cold(t, k))
 			break;
 		next = *(__u64 *)(w + off);
 		if (next <= fp)
@@ -468,9 +472,9 @@ static long walk_step(__u32 i, void *ctx)
 	return bj_walk_slow(s, t, c->table) ? 1 : 0;
 }
 
-static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 table, __u64 *st)
+static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 table)
 {
-	struct walk_ctx c = { .s = s, .t = t, .st = st, .table = table };
+	struct walk_ctx c = { .s = s, .t = t, .table = table };
 	__u32 lim = s->n + t->max_depth;
 
 	s->no_reanchor = 0;
@@ -479,11 +483,12 @@ static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 ta
 	bpf_loop(BJ_MAX_DEPTH, walk_step, &c, 0);
 }
 
-/* bpf_get_task_stack mode: PCs are already in s->pcs; account them. */
+/* bpf_loop context of the steps below: the decision's scratch slot. */
 struct slot_ctx {
 	struct scratch *s;
 };
 
+/* bpf_get_task_stack mode: PCs are already in s->pcs; account them. */
 static long pcs_step(__u32 i, void *ctx)
 {
 	struct scratch *s = ((struct slot_ctx *)ctx)->s;
@@ -622,12 +627,16 @@ struct bj_req {
 };
 
 /*
- * The decision for a jailed, active process (p: its jails entry, from the
- * hook's lookup) asking for a guarded class. Global (verified once per
- * program), so every hook shares one copy; its arguments are memory the
- * verifier checks by size. Returns 0 or -EPERM; in kill mode sends SIGKILL
- * and returns 0.
+ * The decision, in the scratch slot s: t is the process's table, NULL when
+ * its slot is gone. Returns 0 or -EPERM; in kill mode sends SIGKILL and
+ * returns 0.
  */
+/* What failing closed (or a confined match) means in t's mode. */
+static __always_inline __u32 mode_verdict(struct bj_table *t)
+{
+	return t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : t->mode == BJ_MODE_KILL ? BJ_KILL : BJ_DENY;
+}
+
 static __always_inline int decide(struct scratch *s, struct bj_req *rq, struct bj_proc *p,
 				  struct bj_table *t, __u64 *st)
 {
@@ -728,7 +737,7 @@ static __always_inline int decide(struct scratch *s, struct bj_req *rq, struct b
 		}
 	}
 
-	walk(s, t, table, st);
+	walk(s, t, table);
 	if (!s->done)
 		s->truncated = 1;
 
@@ -768,7 +777,7 @@ verdict:
 	if (lacking & t->path_groups)
 		lacking &= ~bj_path_grants(table, dentry, vfsmnt, class_access(class));
 	if (lacking) {
-		verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT : t->mode == BJ_MODE_KILL ? BJ_KILL : BJ_DENY;
+		verdict = mode_verdict(t);
 	} else if (s->truncated || s->in_text == 0) {
 		/* Fail closed: a confined frame may hide where we could not see. */
 		reason = s->in_text == 0 ? BJ_REASON_NO_TEXT : BJ_REASON_TRUNCATED;
@@ -777,8 +786,7 @@ verdict:
 			stat_add(st, BJ_STAT_TRUNCATED);
 		__sync_fetch_and_add(&p->unknown, 1);
 		if (t->on_unknown == BJ_UNKNOWN_DENY)
-			verdict = t->mode == BJ_MODE_AUDIT ? BJ_AUDIT
-				  : t->mode == BJ_MODE_KILL ? BJ_KILL : BJ_DENY;
+			verdict = mode_verdict(t);
 	}
 
 	if (verdict == BJ_ALLOW)
@@ -800,6 +808,12 @@ verdict:
 	return -EPERM;
 }
 
+/*
+ * The decision for a jailed, active process (p: its jails entry, from the
+ * hook's lookup) asking for a guarded class. Global (verified once per
+ * program), so every hook shares one copy; its arguments are memory the
+ * verifier checks by size.
+ */
 __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 {
 	struct scratch *s;
@@ -837,9 +851,11 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 	stat_add(st, BJ_STAT_UNKNOWN);
 	stat_add(st, BJ_STAT_SCRATCH_BUSY);
 	__sync_fetch_and_add(&p->unknown, 1);
-	if (t && (t->on_unknown == BJ_UNKNOWN_ALLOW || t->mode == BJ_MODE_AUDIT))
+	if (!t)
+		return -EPERM;
+	if (t->on_unknown == BJ_UNKNOWN_ALLOW || mode_verdict(t) == BJ_AUDIT)
 		return 0;
-	if (t && t->mode == BJ_MODE_KILL) {
+	if (mode_verdict(t) == BJ_KILL) {
 		bpf_send_signal(SIGKILL);
 		return 0;
 	}
@@ -1507,9 +1523,9 @@ int BPF_PROG(bj_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		bpf_send_signal(SIGKILL);
 		stat_inc(BJ_STAT_KILLED);
 		e = event_reserve(table);
-		if (!e)
+		if (!e) {
 			stat_inc(BJ_STAT_EVENTS_DROPPED);
-		if (e) {
+		} else {
 			e->ts = bpf_ktime_get_ns();
 			e->pid = tgid;
 			e->tid = (__u32)bpf_get_current_pid_tgid();

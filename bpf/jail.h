@@ -105,13 +105,13 @@ struct bj_table {
 	 * another table never matches what a CPU cached of the old one. */
 	__u64 stamp;
 	/*
-	 * Chunk filter for the walk: the Go text in chunks of 1 << hot_shift
-	 * bytes; bit c of hot[] is set when a range holding any group meets
-	 * chunk c. A frame whose chunk bit is clear holds no confined code:
-	 * no range search. hot_bits = 0: no filter (always search).
+	 * Chunk filter for the walk (user/kernel/table.c, bj_hot_filter): the
+	 * Go text in chunks of 1 << hot_shift bytes; bit c of hot[] is set when
+	 * a range holding any group meets chunk c, and for the partial last
+	 * chunk and every bit past the text. A clear bit: a whole chunk of text
+	 * with no confined code, no range search.
 	 */
 	__u32 hot_shift;
-	__u32 hot_bits;
 	__u32 _pad;
 	__u64 hot[BJ_HOT_WORDS];
 };

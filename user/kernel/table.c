@@ -226,7 +226,6 @@ void bj_hot_filter(struct bj_table *t, const struct bj_range *r, size_t n, uint6
 	while ((text_size + (1ull << shift) - 1) >> shift > nbits)
 		shift++;
 	t->hot_shift = shift;
-	t->hot_bits = (uint32_t)((text_size + (1ull << shift) - 1) >> shift);
 	memset(t->hot, 0, sizeof(t->hot));
 	for (size_t i = 0; i < n; i++) {
 		if (!(r[i].mask & BJ_RANGE_GROUPS) || r[i].end <= r[i].start)

@@ -49,7 +49,7 @@ int bj_table_build(const struct gosym_binary *bin, const struct bj_verdict *verd
 void bj_tablebuild_free(struct bj_tablebuild *tb);
 
 /*
- * The walk's chunk filter of t (hot_shift, hot_bits, hot[]) for ranges r
+ * The walk's chunk filter of t (hot_shift, hot[]) for ranges r
  * (sorted, offsets from text_start) over text_size bytes of text. A clear
  * bit promises: the chunk lies wholly inside the text and no range with a
  * group meets it (bpf/jail.bpf.c, walk_step, trusts exactly that).
