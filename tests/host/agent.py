@@ -295,6 +295,14 @@ class Agent:
         except OSError:
             return ""
 
+    def wait_stderr(self, text, timeout=3):
+        """The agent's stderr once it holds text (or at the timeout): the
+        "agent running" line comes after /healthz and the first events."""
+        end = time.monotonic() + timeout
+        while text not in self.stderr() and time.monotonic() < end and self.p.poll() is None:
+            time.sleep(0.05)
+        return self.stderr()
+
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.p.poll() is None:
             self.p.send_signal(sig)
@@ -364,11 +372,12 @@ def test_basic(agent):
     R.ok(f"agent starts, /healthz answers 200 ok (127.0.0.1:{PORT})")
     e = EV.wait(lambda e: e.get("event") == "policy-loaded" and e.get("policy") == "10-path.yaml",
                 off=0, timeout=3)
-    if e and "kill mode" in agent.stderr() and "1 binaries preloaded" in agent.stderr():
+    err = agent.wait_stderr("agent running")
+    if e and "kill mode" in err and "1 binaries preloaded" in err:
         R.ok("agent: policy-loaded event for 10-path.yaml, kill mode, 1 binary preloaded")
     else:
         R.notok("agent: policy-loaded event for 10-path.yaml, kill mode, 1 binary preloaded",
-                f"event {e}, stderr {agent.stderr()!r}")
+                f"event {e}, stderr {err!r}")
     off = EV.mark()
     r = vrun(binp("jail-victim"), "open-read", HOSTNAME_FILE)
     ev = EV.wait(lambda e: e.get("event") == "decision", off=off)
