@@ -61,7 +61,7 @@ fi
 
 echo "# sysenter: host $(uname -r), $(nproc) CPUs, loadavg before $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 exec python3 - "$ROOT" <<'PY'
-import glob, os, re, statistics, subprocess, sys, time
+import glob, json, os, re, statistics, subprocess, sys, time
 
 ROOT = sys.argv[1]
 OUT = os.path.join(ROOT, "build", "bench")
@@ -167,8 +167,8 @@ class State:
             sh(BJ, "attach", "--mode", "kill", *POL, str(self.sleeper.pid))
             if name == "bj-idle":  # loaded, nothing jailed: no table
                 sh(BJ, "detach", str(self.sleeper.pid))
-            gen = sh("bpftool", "-j", "map", "dump", "pinned", glob.glob("/sys/fs/bpf/bpfjail/*/maps/gen")[0]).stdout
-            tables = int(re.search(r'"tables":\s*(\d+)', gen).group(1))
+            dump = sh("bpftool", "-j", "map", "dump", "pinned", glob.glob("/sys/fs/bpf/bpfjail/*/maps/tables")[0]).stdout
+            tables = sum(1 for e in json.loads(dump) if e["formatted"]["value"]["valid"])
             if (tables > 0) != (name == "bj-jail"):
                 sys.exit(f"sysenter: {name}: {tables} tables")
         time.sleep(0.05)

@@ -54,6 +54,52 @@ struct {
 	__type(value, struct bj_proc);
 } jails SEC(".maps");
 
+/*
+ * A bit per tgid that may have a jails entry: set before every insert (here
+ * and in userspace, with an atomic OR on the mmapped value), cleared when a
+ * process's last thread exits. So a clear bit proves "not jailed", and a
+ * process that is not jailed leaves after one inlined array lookup instead
+ * of a hash lookup. A set bit (or a word shared with a jailed tgid) only
+ * costs the hash lookup.
+ */
+struct bj_jailbits {
+	__u64 w[BJ_JAILBITS_WORDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct bj_jailbits);
+} jailbits SEC(".maps");
+
+static __always_inline bool jailbit(__u32 tgid)
+{
+	__u32 zero = 0;
+	struct bj_jailbits *b = bpf_map_lookup_elem(&jailbits, &zero);
+
+	return b && ((b->w[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)] >> (tgid & 63)) & 1);
+}
+
+static __always_inline void jailbit_set(__u32 tgid)
+{
+	__u32 zero = 0;
+	struct bj_jailbits *b = bpf_map_lookup_elem(&jailbits, &zero);
+
+	if (b)
+		__sync_fetch_and_or(&b->w[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)], 1ull << (tgid & 63));
+}
+
+static __always_inline void jailbit_clear(__u32 tgid)
+{
+	__u32 zero = 0;
+	struct bj_jailbits *b = bpf_map_lookup_elem(&jailbits, &zero);
+
+	if (b)
+		__sync_fetch_and_and(&b->w[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)], ~(1ull << (tgid & 63)));
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, BJ_MAX_TABLES);
@@ -67,13 +113,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bj_range);
 } ranges SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct bj_gen);
-} gen SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -130,6 +169,9 @@ struct scratch {
 	__u32 skip;	/* compare mode: our index 1 is the recovered frameless caller */
 	__u32 diff;	/* compare mode: first differing index + 1, 0 if none */
 	__u32 no_reanchor;	/* a window copy failed: per-frame reads */
+	__u32 record;	/* fill pcs[] (bj_walk_slow only): events and compare mode */
+	__u32 copies, reads;	/* this walk's window copies and frame reads (for stats) */
+	__u64 r_ip, r_bp, r_sp, r_r12;	/* the system call's user registers */
 	__u64 last_pc, last_mask;	/* the walk's last range search (a return address) */
 	__u64 busy;	/* a decision holds this slot (scratch_claim; 64-bit: BPF atomics) */
 	/* The leaf's last search, by (table, table stamp, link-time pc): a loop
@@ -240,6 +282,7 @@ __noinline __u64 bj_range_mask(__u32 table, __u64 pc)
 
 	if (!t || pc < t->text_start || pc >= t->text_end)
 		return 0;
+	stat_inc(BJ_STAT_RANGE_SEARCHES);
 	hi = t->range_cnt;
 	base = t->range_off;
 	off = pc - t->text_start;
@@ -333,6 +376,28 @@ static __always_inline __u64 account_leaf(struct scratch *s, struct bj_table *t,
 }
 
 /*
+ * How much of the stack to re-anchor a window at `at` with: up to the next
+ * 2 KiB boundary, at most `max`. Go allocates goroutine stacks in powers of two of at least
+ * 2 KiB, carved from 8 KiB-aligned spans, so the top of every goroutine's
+ * stack is such a boundary: a copy that stops there reads nothing past the
+ * goroutine's outermost frame (a copy to the end of the page read up to
+ * 2 KiB of someone else's memory, for nothing). When the stack goes on
+ * (a larger stack, or a thread's own), the walk re-anchors there. (The first
+ * window, 512 bytes from the SP, is not cut: it lies among the frames of
+ * the system call's path, and a boundary inside it would cost a copy.) A frame that straddles the
+ * boundary (fewer than 16 bytes left) gets a full window: both halves of it
+ * are mapped if it is a frame at all.
+ */
+static __always_inline __u64 window_len(__u64 at, __u64 max)
+{
+	__u64 len = BJ_STACK_WINDOW - (at & (BJ_STACK_WINDOW - 1));
+
+	if (len < 16)
+		return max;
+	return len < max ? len : max;
+}
+
+/*
  * One frame the general way: re-anchors the window, or reads the frame on
  * its own, and searches its range when its chunk is hot. Returns 1 when the
  * walk ends (s->done: the chain's end; s->truncated: unreadable or corrupt).
@@ -358,15 +423,12 @@ __noinline long bj_walk_slow(struct scratch *s, struct bj_table *t, __u32 table)
 	if ((off >= s->win_end || (off & 7)) && !s->no_reanchor) {
 		/*
 		 * Outside the window (a large frame lies between): copy the
-		 * window again from this frame on, up to the end of its page
-		 * (mapped: the frame is there), so the frames above it cost no
-		 * read of their own.
+		 * window again from this frame on, so the frames above it cost
+		 * no read of their own.
 		 */
-		__u64 len = 4096 - (fp & 4095);
+		__u64 len = window_len(fp, BJ_STACK_WINDOW);
 
-		if (len > BJ_STACK_WINDOW)
-			len = BJ_STACK_WINDOW;
-		stat_inc(BJ_STAT_WINDOW_COPIES);
+		s->copies++;
 		if (len < 16 || bpf_probe_read_user(s->window, len & (BJ_STACK_WINDOW * 2 - 1), (void *)fp)) {
 			s->no_reanchor = 1;
 		} else {
@@ -380,7 +442,7 @@ __noinline long bj_walk_slow(struct scratch *s, struct bj_table *t, __u32 table)
 		next = s->window[off / 8];
 		ra = s->window[off / 8 + 1];
 	} else {
-		stat_inc(BJ_STAT_FRAME_READS);
+		s->reads++;
 		if (bpf_probe_read_user(s->frame, 16, (void *)fp)) {
 			s->truncated = 1;
 			return 1;
@@ -414,61 +476,111 @@ __noinline long bj_walk_slow(struct scratch *s, struct bj_table *t, __u32 table)
  * state in registers: inside the window, and in a whole chunk of the Go
  * text whose filter bit is clear (no confined code: no search). The first
  * frame that needs more (a window copy, a frame read, a search, the end of
- * the chain) goes to bj_walk_slow, which takes it the general way. So a
- * typical frame costs about 30 BPF instructions, and one callback serves
- * many frames.
+ * the chain) goes to bj_walk_slow, which takes it the general way. The fast
+ * frames record no PC (a decision that emits an event walks again with
+ * s->record set, where every frame goes the general way): with nothing to
+ * store per frame but the chain link, the loop's state fits the BPF
+ * registers, and a frame costs about 20 BPF instructions.
  */
-#define BJ_WALK_BATCH 8
+#define BJ_WALK_BATCH 32
+
+/*
+ * One fast frame, in BPF assembly: clang's register allocation spilled and
+ * reloaded five of the loop's values on every frame (the loop needs all ten
+ * BPF registers); written out, a frame is 20 instructions and no memory
+ * access but its two window loads and the filter word. t1 == fp on entry (a
+ * frame ends with fp = t1). Exits to xK (K frames taken) at the first frame
+ * the general step must take:
+ *   off = fp - base; off < end (inside the window; fp == 0 fails it too)
+ *   ra = window[off + 8]; next = window[off]
+ *   k = (ra - text_b) >> shift; k < 32768 and filter bit k clear (chunk_cold:
+ *   a whole chunk of text with no confined code)
+ *   next > fp; next == 0 is the chain's end: the frame is taken, fp = 0
+ *   (BJ_FAST_END); anything else is a corrupt link
+ * A misaligned fp is read where it points, as the kernel's walk does (the
+ * window has a spare slot for the last pair).
+ */
+#define BJ_FAST_FRAME(K)						\
+	"%[t1] -= %[base];"						\
+	"if %[t1] >= %[end] goto x" #K "_%=;"				\
+	"%[t1] &= 2047;"						\
+	"%[t1] += %[w];"						\
+	"%[j] = *(u64 *)(%[t1] + 8);"					\
+	"%[t1] = *(u64 *)(%[t1] + 0);"					\
+	"%[j] -= %[tb];"						\
+	"%[j] >>= %[sh];"						\
+	"if %[j] > 32767 goto x" #K "_%=;"				\
+	"%[t3] = %[j];"							\
+	"%[t3] >>= 3;"							\
+	"%[t3] &= 4088;"						\
+	"%[t3] += %[hot];"						\
+	"%[t3] = *(u64 *)(%[t3] + 0);"					\
+	"%[j] &= 63;"							\
+	"%[t3] >>= %[j];"						\
+	"%[t3] &= 1;"							\
+	"if %[t3] != 0 goto x" #K "_%=;"				\
+	"if %[t1] <= %[fp] goto e" #K "_%=;"				\
+	"%[fp] = %[t1];"
+
+/* next <= fp: the chain's end (next == 0) takes this frame and stops; a
+ * corrupt link is left to the general step. */
+#define BJ_FAST_END(K)							\
+	"e" #K "_%=: if %[t1] != 0 goto x" #K "_%=;"			\
+	"%[fp] = 0; %[j] = " #K " + 1; goto out_%=;"
+
+#define BJ_FAST_EXIT(K) "x" #K "_%=: %[j] = " #K "; goto out_%=;"
+
+/* The batch, written out: BJ_WALK_BATCH copies of each. */
+#define BJ_FAST_8(M, a, b, c, d, e, f, g, h) M(a) M(b) M(c) M(d) M(e) M(f) M(g) M(h)
+#define BJ_FAST_32(M)								\
+	BJ_FAST_8(M, 0, 1, 2, 3, 4, 5, 6, 7) BJ_FAST_8(M, 8, 9, 10, 11, 12, 13, 14, 15)		\
+	BJ_FAST_8(M, 16, 17, 18, 19, 20, 21, 22, 23) BJ_FAST_8(M, 24, 25, 26, 27, 28, 29, 30, 31)
+#define BJ_FAST_FRAMES BJ_FAST_32(BJ_FAST_FRAME)
+#define BJ_FAST_ENDS BJ_FAST_32(BJ_FAST_END)
+#define BJ_FAST_EXITS BJ_FAST_32(BJ_FAST_EXIT)
 
 static long walk_step(__u32 i, void *ctx)
 {
 	struct walk_ctx *c = ctx;
 	struct scratch *s = c->s;
 	struct bj_table *t = c->t;
-	__u64 fp, base, end, text_b, shift, n, off, next, ra, k;
-	__u64 *pp;
+	__u64 fp, base, end, text_b, shift, j, t1, t3;
+	__u64 *hot;
 	void *w;
 
 	if (!s || !t)
 		return 1;
-	n = s->n;
-	/* Room for a whole batch below the depth limit (and, for the
-	 * verifier, inside pcs[]). */
-	if (n + BJ_WALK_BATCH > s->n_limit || n > BJ_MAX_DEPTH - BJ_WALK_BATCH)
+	/* Room for a whole batch below the depth limit. */
+	if (s->n + BJ_WALK_BATCH > s->n_limit || s->record)
 		return bj_walk_slow(s, t, c->table) ? 1 : 0;
-	pp = &s->pcs[n];
 	w = s->window;
 	fp = s->fp;
 	base = s->sp;
 	end = s->win_end;
 	text_b = s->text_b;
 	shift = t->hot_shift & 63;
-	/* Each frame taken is written back at once: no state is live when the
-	 * loop ends, so its exits need no bookkeeping. */
-#pragma unroll
-	for (int j = 0; j < BJ_WALK_BATCH; j++) {
-		off = fp - base;
-		/* fp == 0 (the end) fails this too: base is never 0 here. A
-		 * misaligned fp is read where it points, as the kernel's walk
-		 * does (the window has a spare slot for the last pair). */
-		if (off >= end)
-			break;
-		off &= BJ_STACK_WINDOW - 1;
-		ra = *(__u64 *)(w + off + 8);
-		/* A cold chunk also means "inside the text": one test. */
-		k = (ra - text_b) >> shift;
-		if (!chunk_cold(t, k))
-			break;
-		next = *(__u64 *)(w + off);
-		if (next <= fp)
-			break; /* the end or a corrupt link: bj_walk_slow says which */
-		pp[j] = ra;
-		s->n = n + j + 1;
-		s->fp = next;
-		fp = next;
-	}
-	if (s->n != n)
+	hot = t->hot;
+	_Static_assert(BJ_WALK_BATCH == 32 && BJ_HOT_WORDS * 64 == 32768 && BJ_STACK_WINDOW == 2048,
+		       "BJ_FAST_FRAME's constants");
+	asm volatile("%[t1] = %[fp];"
+		     BJ_FAST_FRAMES
+		     "%[j] = 32; goto out_%=;"
+		     BJ_FAST_ENDS
+		     BJ_FAST_EXITS
+		     "out_%=:"
+		     : [fp] "+r"(fp), [j] "=&r"(j), [t1] "=&r"(t1), [t3] "=&r"(t3)
+		     : [base] "r"(base), [end] "r"(end), [w] "r"(w), [tb] "r"(text_b),
+		       [sh] "r"(shift), [hot] "r"(hot)
+		     : "memory");
+	if (j) {
+		s->n += j;
+		s->fp = fp;
 		s->in_text = 1;
+		if (!fp) {
+			s->done = 1; /* the chain's end, taken above */
+			return 1;
+		}
+	}
 	return bj_walk_slow(s, t, c->table) ? 1 : 0;
 }
 
@@ -481,6 +593,72 @@ static __always_inline void walk(struct scratch *s, struct bj_table *t, __u32 ta
 	s->n_limit = lim < BJ_MAX_DEPTH ? lim : BJ_MAX_DEPTH;
 	/* Each step walks at least one frame: n_limit bounds the depth. */
 	bpf_loop(BJ_MAX_DEPTH, walk_step, &c, 0);
+}
+
+/*
+ * The frame-pointer walk of one decision, from the registers of the system
+ * call (s->r_*): the leaf, the window copy, the frameless stub's caller, the
+ * chain. Returns the leaf's range mask. Global: a decision that emits an event
+ * walks a second time, recording (s->record), and one copy serves both.
+ */
+__noinline __u64 bj_fp_walk(struct scratch *s, struct bj_table *t, __u32 table)
+{
+	__u64 leaf_mask, sp;
+
+	if (!s || !t)
+		return 0;
+	sp = s->r_sp;
+	s->groups = 0;
+	s->in_text = 0;
+	s->truncated = 0;
+	s->done = 0;
+	s->last_pc = ~0ull;
+	s->last_mask = 0;
+	s->text_b = t->text_start + s->bias + 1;
+	s->text_len = t->text_end - t->text_start;
+	/* The leaf: regs->ip is inside the syscall stub (an exact lookup). */
+	leaf_mask = account_leaf(s, t, table, s->r_ip);
+	s->fp = s->r_bp;
+	s->sp = sp;
+	/*
+	 * One copy of the top of the stack; frames inside it cost no helper
+	 * call. Small: under it lie the few frames of the system call's path
+	 * (os, syscall), often followed by a large frame; the walk re-anchors
+	 * a window of up to BJ_STACK_WINDOW at the first frame beyond it.
+	 */
+	s->win_end = BJ_FIRST_WINDOW - 15;
+	s->copies = 1;
+	s->reads = 0;
+	if (bpf_probe_read_user(s->window, BJ_FIRST_WINDOW, (void *)sp)) {
+		s->sp = ~0ull; /* near the end of the stack mapping: re-anchored copies */
+		s->win_end = 0;
+	}
+
+	/*
+	 * A frameless stub (SP delta 0 at SYSCALL) has not pushed RBP: the
+	 * chain starts at its caller's caller. Recover the caller from [SP],
+	 * or from R12 for rawVforkSyscall.
+	 */
+	if (leaf_mask & (BJ_RANGE_FRAMELESS | BJ_RANGE_RA_R12)) {
+		__u64 ra = 0;
+
+		if (leaf_mask & BJ_RANGE_RA_R12)
+			ra = s->r_r12;
+		else if (s->sp != ~0ull)
+			__builtin_memcpy(&ra, s->window, sizeof(ra));
+		else
+			bpf_probe_read_user(&ra, sizeof(ra), (void *)sp);
+		if (ra) {
+			s->pcs[1] = ra;
+			s->n = 2;
+			account_ra(s, t, table, ra);
+		}
+	}
+
+	walk(s, t, table);
+	if (!s->done)
+		s->truncated = 1;
+	return leaf_mask;
 }
 
 /* bpf_loop context of the steps below: the decision's scratch slot. */
@@ -695,51 +873,17 @@ static __always_inline int decide(struct scratch *s, struct bj_req *rq, struct b
 		goto verdict;
 	}
 
-	s->last_pc = ~0ull;
-	s->last_mask = 0;
-	s->text_b = t->text_start + s->bias + 1;
-	s->text_len = t->text_end - t->text_start;
-	/* The leaf: regs->ip is inside the syscall stub (an exact lookup). */
-	leaf_mask = account_leaf(s, t, table, regs->ip);
-	s->fp = regs->bp;
-	s->sp = regs->sp;
-	/*
-	 * One copy of the top of the stack; frames inside it cost no helper
-	 * call. Small: under it lie the few frames of the system call's path
-	 * (os, syscall), often followed by a large frame; the walk re-anchors
-	 * a window of up to BJ_STACK_WINDOW at the first frame beyond it.
-	 */
-	s->win_end = BJ_FIRST_WINDOW - 15;
-	stat_add(st, BJ_STAT_WINDOW_COPIES);
-	if (bpf_probe_read_user(s->window, BJ_FIRST_WINDOW, (void *)s->sp)) {
-		s->sp = ~0ull; /* near the end of the stack mapping: re-anchored copies */
-		s->win_end = 0;
+	s->record = t->walk_mode == 2; /* compare mode: the PCs are compared */
+	s->r_ip = regs->ip;
+	s->r_bp = regs->bp;
+	s->r_sp = regs->sp;
+	s->r_r12 = regs->r12;
+	leaf_mask = bj_fp_walk(s, t, table);
+	if (st) {
+		/* Counted in the scratch: the walk looks no map up for them. */
+		st[BJ_STAT_WINDOW_COPIES] += s->copies;
+		st[BJ_STAT_FRAME_READS] += s->reads;
 	}
-
-	/*
-	 * A frameless stub (SP delta 0 at SYSCALL) has not pushed RBP: the
-	 * chain starts at its caller's caller. Recover the caller from [SP],
-	 * or from R12 for rawVforkSyscall.
-	 */
-	if (leaf_mask & (BJ_RANGE_FRAMELESS | BJ_RANGE_RA_R12)) {
-		__u64 ra = 0;
-
-		if (leaf_mask & BJ_RANGE_RA_R12)
-			ra = regs->r12;
-		else if (s->sp != ~0ull)
-			__builtin_memcpy(&ra, s->window, sizeof(ra));
-		else
-			bpf_probe_read_user(&ra, sizeof(ra), (void *)regs->sp);
-		if (ra) {
-			s->pcs[1] = ra;
-			s->n = 2;
-			account_ra(s, t, table, ra);
-		}
-	}
-
-	walk(s, t, table);
-	if (!s->done)
-		s->truncated = 1;
 
 	if (t->walk_mode == 2) {
 		/* Same frames as the kernel's walk? (its depth is capped at 127) */
@@ -791,6 +935,16 @@ verdict:
 
 	if (verdict == BJ_ALLOW)
 		return 0;
+	if (!s->record && t->walk_mode == 0) {
+		/* The event carries the PCs, which the fast walk did not record:
+		 * walk again, recording (same stack: this thread is in the kernel). */
+		__u32 truncated = s->truncated;
+
+		s->record = 1;
+		s->n = 0;
+		bj_fp_walk(s, t, table);
+		s->truncated = truncated;
+	}
 	emit(s, tgid, class, op, arg, verdict, reason, lacking);
 	if (verdict == BJ_AUDIT) {
 		__sync_fetch_and_add(&p->audited, 1);
@@ -875,8 +1029,11 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 static __always_inline struct bj_proc *jailed(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+	struct bj_proc *p;
 
+	if (!jailbit(tgid))
+		return NULL;
+	p = bpf_map_lookup_elem(&jails, &tgid);
 	if (p && p->state == BJ_PROC_ACTIVE && !(p->flags & BJ_PROC_F_IN_EXEC))
 		return p;
 	return NULL;
@@ -983,7 +1140,7 @@ SEC("lsm/bprm_committing_creds")
 int BPF_PROG(bj_bprm_committing, struct linux_binprm *bprm)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
+	struct bj_proc *p = jailbit(tgid) ? bpf_map_lookup_elem(&jails, &tgid) : NULL;
 
 	if (p)
 		p->flags |= BJ_PROC_F_IN_EXEC;
@@ -1405,8 +1562,8 @@ int BPF_PROG(bj_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	struct bj_proc *p, c;
 
-	if (ptgid == ctgid)
-		return 0; /* a thread: the jail is per tgid */
+	if (ptgid == ctgid || !jailbit(ptgid))
+		return 0; /* a thread (the jail is per tgid), or not jailed */
 	p = bpf_map_lookup_elem(&jails, &ptgid);
 	if (!p)
 		return 0;
@@ -1414,6 +1571,7 @@ int BPF_PROG(bj_fork, struct task_struct *parent, struct task_struct *child)
 	c.table = p->table;
 	c.state = p->state;
 	c.bias = p->bias;
+	jailbit_set(ctgid);
 	if (bpf_map_update_elem(&jails, &ctgid, &c, BPF_NOEXIST)) {
 		/*
 		 * The child cannot be jailed (map full). It is not ours to
@@ -1461,6 +1619,7 @@ static __always_inline void agent_exec(struct task_struct *task, __u32 tgid, __u
 		p.table = table;
 		p.state = BJ_PROC_ACTIVE;
 		p.bias = BPF_CORE_READ(task, mm, start_code) - t->exec_vaddr;
+		jailbit_set(tgid);
 		if (bpf_map_update_elem(&jails, &tgid, &p, BPF_ANY)) {
 			bpf_send_signal(SIGKILL); /* cannot jail it: never run it unjailed */
 			stat_inc(BJ_STAT_JAIL_FULL);
@@ -1555,11 +1714,17 @@ int BPF_PROG(bj_exit, struct task_struct *task)
 {
 	__u32 tgid = task->tgid;
 
-	if (!bpf_map_lookup_elem(&jails, &tgid))
+	if (!jailbit(tgid) || !bpf_map_lookup_elem(&jails, &tgid))
 		return 0;
-	/* Per thread; the jail goes with the last one. */
-	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+	/*
+	 * Per thread; the jail goes with the last one. Its bit too: nothing
+	 * can insert this tgid again before the pid is freed (no fork makes
+	 * it, no exec of it is left), and a pid is freed after this runs.
+	 */
+	if (BPF_CORE_READ(task, signal, live.counter) == 0) {
 		bpf_map_delete_elem(&jails, &tgid);
+		jailbit_clear(tgid);
+	}
 	return 0;
 }
 
@@ -1614,9 +1779,20 @@ static __always_inline bool other_process(long pid)
  * family, clone3's flags), else the class. One switch for both passes, so
  * the first can never drop a syscall the second would judge.
  */
+/*
+ * An argument register, loaded where a case needs it: each load through the
+ * tracepoint's pt_regs is a checked (PROBE_MEM) load of about 7 x86
+ * instructions, and clang would otherwise hoist all of them above the
+ * switch, for the syscalls that are never judged too.
+ */
+#define SC_ARG(f) ({ struct pt_regs *__r = regs; barrier_var(__r); __r->f; })
+#define a0 SC_ARG(di)
+#define a1 SC_ARG(si)
+#define a2 SC_ARG(dx)
+#define a4 SC_ARG(r8)
+
 static __always_inline __u32 syscall_class(struct pt_regs *regs, long id, bool deep)
 {
-	__u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a4 = regs->r8;
 	__u64 flags = 0;
 	int type = 0, fam;
 
@@ -1726,21 +1902,23 @@ static __always_inline __u32 syscall_class(struct pt_regs *regs, long id, bool d
 	}
 	return NO_CLASS;
 }
+#undef a0
+#undef a1
+#undef a2
+#undef a4
+#undef SC_ARG
 
 /*
- * Runs on every syscall of every process once attached: stay cheap. No
- * table anywhere, or a syscall that is never judged: leave. Otherwise one
- * jails lookup, as the LSM hooks do.
+ * Runs on every syscall of every process once attached: stay cheap. A
+ * syscall that is never judged leaves on its number (no register is read
+ * for it); a judged one from a process that is not jailed, on its jailbits
+ * bit, as the LSM hooks do.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 {
-	struct bj_gen *g;
-	__u32 zero = 0, class;
+	__u32 class;
 
-	g = bpf_map_lookup_elem(&gen, &zero);
-	if (!g || !g->tables)
-		return 0;
 	/* Most syscalls are never judged (read, write, futex, getpid, ...):
 	 * they leave on their number and registers, before any lookup. */
 	class = syscall_class(regs, id, false);
@@ -1748,9 +1926,12 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	{
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-		struct bj_proc *p = bpf_map_lookup_elem(&jails, &tgid);
 		struct bj_req rq = { .op = BJ_OP_SYSCALL, .arg = id, .tgid = tgid };
+		struct bj_proc *p;
 
+		if (!jailbit(tgid))
+			return 0;
+		p = bpf_map_lookup_elem(&jails, &tgid);
 		if (!p || p->state != BJ_PROC_ACTIVE)
 			return 0;
 		if (class == NEEDS_READS)

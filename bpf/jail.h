@@ -4,13 +4,13 @@
  * types only: the BPF side sees vmlinux.h's __u32..., userspace <linux/types.h>.
  *
  * Maps (docs/design.md has the full list):
- *   jails     HASH   tgid -> struct bj_proc        one lookup: jailed or not
+ *   jails     HASH   tgid -> struct bj_proc        jailed or not
+ *   jailbits  ARRAY  one bit per tgid: may be in jails (the unjailed path's one lookup)
  *   tables    ARRAY  table id -> struct bj_table   per (binary, policy)
  *   ranges    ARRAY  slot -> struct bj_range       every table's ranges, a slice each
  *   pathrules HASH   (table, dev, ino) -> groups granted per access letter
  *   events    ARRAY_OF_MAPS table id -> RINGBUF    struct bj_event, one ring per table
  *   stats     PERCPU_ARRAY                         global counters (enum bj_stat)
- *   gen       ARRAY  live tables (sys_enter leaves at once when 0)
  *   binaries  HASH   (dev, ino) -> agent verdict;  agent ARRAY;  control RINGBUF
  *   scratch   PERCPU_ARRAY                         stack window + PCs of one decision
  */
@@ -23,6 +23,9 @@
 #define BJ_MAX_RANGES (1u << 18)	/* 262144 slots, 16 bytes each: 4 MiB */
 #define BJ_RANGE_SEARCH_STEPS 19	/* > log2(BJ_MAX_RANGES) */
 #define BJ_MAX_JAILS 16384
+/* jailbits: one bit per tgid below PID_MAX_LIMIT (4194304 on 64-bit), in one
+ * mmapable array value of 512 KiB. */
+#define BJ_JAILBITS_WORDS (4194304 / 64)
 #define BJ_MAX_DEPTH 256		/* frames walked (bpf_get_stack mode: 127 max) */
 #define BJ_EVENT_PCS 48			/* PCs carried by an event, leaf first */
 #define BJ_STACK_WINDOW 2048		/* bytes of user stack copied in one read, at most */
@@ -114,14 +117,6 @@ struct bj_table {
 	__u32 hot_shift;
 	__u32 _pad;
 	__u64 hot[BJ_HOT_WORDS];
-};
-
-/*
- * gen map (one entry): the number of live tables, which userspace updates
- * whenever it adds or removes one (0: the sys_enter program leaves at once).
- */
-struct bj_gen {
-	__u64 tables;
 };
 
 /*
@@ -245,6 +240,7 @@ enum bj_stat {
 	BJ_STAT_FRAME_READS,	/* fp walk: frames read on their own (outside a window) */
 	BJ_STAT_WINDOW_COPIES,	/* fp walk: stack window copies (first and re-anchored) */
 	BJ_STAT_SCRATCH_BUSY,	/* a decision found both scratch slots of its CPU held */
+	BJ_STAT_RANGE_SEARCHES,	/* binary searches of a table's ranges (the walk's dearest step) */
 	BJ_STAT_COUNT,
 };
 

@@ -464,10 +464,16 @@ def test_fresh(agent, n=15):
         R.notok("fresh binaries: each new matching copy jailed at its first exec", "; ".join(bad[:3]))
     # Their files deleted (as by an upgrade), their tables can never be used
     # again: the sweep at the next reload frees them (binaries entries too).
-    time.sleep(0.6)  # the gauges follow at the next heartbeat (250 ms)
-    ms = metrics()
-    b0 = mval(ms, "bpfjail_binaries_loaded") or 0
-    t0 = mval(ms, "bpfjail_map_entries", map="tables") or 0
+    # The gauges follow every 4th heartbeat (1 s): wait until they show
+    # the fresh binaries (a fixed sleep raced with that period).
+    end = time.monotonic() + 5
+    while True:
+        ms = metrics()
+        b0 = mval(ms, "bpfjail_binaries_loaded") or 0
+        t0 = mval(ms, "bpfjail_map_entries", map="tables") or 0
+        if (b0 >= n and t0 >= n) or time.monotonic() > end:
+            break
+        time.sleep(0.1)
     for i in range(n):
         os.unlink(binp(f"fresh-{i}"))
     agent.p.send_signal(signal.SIGHUP)

@@ -124,7 +124,8 @@ def pin_dir():
 
 def kstate():
     """What a failed attach must not change: jailed PIDs (from the pinned
-    jails map), the live-table count (gen map) and the table metadata files.
+    jails map), the live-table count (valid entries of the tables map) and the
+    table metadata files.
     Not through `bpfjail list`, which also garbage-collects tables."""
     d = pin_dir()
     if not d:
@@ -132,8 +133,8 @@ def kstate():
     r = run(["bpftool", "-j", "map", "dump", "pinned", d + "/maps/jails"])
     pids = sorted(e["formatted"]["key"] if "formatted" in e else bytes(int(b, 16) for b in e["key"])
                   for e in json.loads(r.out or "[]")) if r.rc == 0 else r.brief()
-    r = run(["bpftool", "-j", "map", "dump", "pinned", d + "/maps/gen"])
-    tables = json.loads(r.out)[0]["formatted"]["value"]["tables"] if r.rc == 0 else r.brief()
+    r = run(["bpftool", "-j", "map", "dump", "pinned", d + "/maps/tables"])
+    tables = sum(1 for e in json.loads(r.out) if e["formatted"]["value"]["valid"]) if r.rc == 0 else r.brief()
     meta = sorted(os.path.basename(f) for f in glob.glob("/run/bpfjail/%s/table-*" % os.path.basename(d)))
     return pids, tables, meta
 

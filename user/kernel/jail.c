@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -32,7 +33,7 @@ struct rbctx;
 static void free_ring_ctxs(const struct bj_kernel *k);
 
 static const char *const map_names[] = { "jails", "tables", "ranges", "pathrules", "events", "stats",
-					 "gen", "binaries", "agent", "control" };
+					 "binaries", "agent", "control", "jailbits" };
 
 static int kerr(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -177,7 +178,8 @@ static int select_programs(struct bj_kernel *k, struct jail_bpf *skel, const str
 static int open_pinned_maps(struct bj_kernel *k)
 {
 	int *fds[] = { &k->fd_jails, &k->fd_tables, &k->fd_ranges, &k->fd_pathrules, &k->fd_events,
-		       &k->fd_stats, &k->fd_gen, &k->fd_binaries, &k->fd_agent, &k->fd_control };
+		       &k->fd_stats, &k->fd_binaries, &k->fd_agent, &k->fd_control,
+		       &k->fd_jailbits };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		char path[256];
@@ -308,7 +310,7 @@ void bj_kernel_init(struct bj_kernel *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->fd_jails = k->fd_tables = k->fd_ranges = k->fd_pathrules = k->fd_events = k->fd_stats = -1;
-	k->fd_gen = k->fd_binaries = k->fd_agent = k->fd_control = k->fd_rb = -1;
+	k->fd_binaries = k->fd_agent = k->fd_control = k->fd_rb = k->fd_jailbits = -1;
 	k->lock_fd = -1;
 }
 
@@ -416,11 +418,14 @@ fail:
 void bj_kernel_close(struct bj_kernel *k)
 {
 	int *fds[] = { &k->fd_jails, &k->fd_tables, &k->fd_ranges, &k->fd_pathrules, &k->fd_events,
-		       &k->fd_stats, &k->fd_gen, &k->fd_binaries, &k->fd_agent, &k->fd_control,
-		       &k->fd_rb };
+		       &k->fd_stats, &k->fd_binaries, &k->fd_agent, &k->fd_control,
+		       &k->fd_rb, &k->fd_jailbits };
 
 	ring_buffer__free(k->rb);
 	k->rb = NULL;
+	if (k->jailbits)
+		munmap(k->jailbits, sizeof(uint64_t) * BJ_JAILBITS_WORDS);
+	k->jailbits = NULL;
 	free_ring_ctxs(k);
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -431,21 +436,6 @@ void bj_kernel_close(struct bj_kernel *k)
 		close(k->lock_fd);
 	k->lock_fd = -1;
 	k->lock_depth = 0;
-}
-
-/* After any change to jails or tables: the live table count (0 lets
- * sys_enter leave at once). */
-static void bump_gen(struct bj_kernel *k)
-{
-	struct bj_gen g = { 0 };
-	uint32_t zero = 0;
-	struct bj_table t;
-
-	g.tables = 0;
-	for (uint32_t i = 0; i < BJ_MAX_TABLES; i++)
-		if (bpf_map_lookup_elem(k->fd_tables, &i, &t) == 0 && t.valid)
-			g.tables++;
-	bpf_map_update_elem(k->fd_gen, &zero, &g, BPF_ANY);
 }
 
 /* Find a free table slot and a gap of n range slots among the live tables. */
@@ -553,7 +543,6 @@ static int add_table_locked(struct bj_kernel *k, const struct bj_tablebuild *tb,
 	if (bpf_map_update_elem(k->fd_tables, &slot, &t, BPF_ANY))
 		return kerr(err, errlen, -errno, "writing table: %s", strerror(errno));
 	*id = slot;
-	bump_gen(k);
 	return 0;
 }
 
@@ -588,7 +577,6 @@ int bj_kernel_del_table(struct bj_kernel *k, uint32_t id)
 		key = next;
 		prev = &key;
 	}
-	bump_gen(k);
 	bj_kernel_unlock(k);
 	return 0;
 }
@@ -855,9 +843,23 @@ int bj_kernel_jail(struct bj_kernel *k, pid_t pid, uint32_t table, uint32_t stat
 	struct bj_proc p = { .table = table, .state = state, .bias = bias };
 	uint32_t key = pid;
 
+	/*
+	 * The hooks test pid's jailbits bit before they look jails up: set it
+	 * first, atomically (the BPF side sets bits of other tgids in the same
+	 * word at fork).
+	 */
+	if (!k->jailbits) {
+		void *m = mmap(NULL, sizeof(uint64_t) * BJ_JAILBITS_WORDS, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, k->fd_jailbits, 0);
+
+		if (m == MAP_FAILED)
+			return -errno;
+		k->jailbits = m;
+	}
+	__atomic_fetch_or(&k->jailbits[(key >> 6) & (BJ_JAILBITS_WORDS - 1)], 1ull << (key & 63),
+			  __ATOMIC_SEQ_CST);
 	if (bpf_map_update_elem(k->fd_jails, &key, &p, BPF_NOEXIST))
 		return -errno;
-	bump_gen(k);
 	return 0;
 }
 
@@ -867,7 +869,6 @@ int bj_kernel_unjail(struct bj_kernel *k, pid_t pid)
 
 	if (bpf_map_delete_elem(k->fd_jails, &key))
 		return -errno;
-	bump_gen(k);
 	return 0;
 }
 

@@ -23,8 +23,9 @@
 struct ring_buffer;
 
 struct bj_kernel {
-	int fd_jails, fd_tables, fd_ranges, fd_pathrules, fd_events, fd_stats, fd_gen;
-	int fd_binaries, fd_agent, fd_control;
+	int fd_jails, fd_tables, fd_ranges, fd_pathrules, fd_events, fd_stats;
+	int fd_binaries, fd_agent, fd_control, fd_jailbits;
+	uint64_t *jailbits;	/* fd_jailbits mmapped (bj_kernel_jail), or NULL */
 	bool lsm;		/* LSM hooks are attached (enforce/audit) */
 	bool syscalls;		/* tp_btf/sys_enter is attached (kill/audit without LSM) */
 	bool loaded_now;	/* this invocation loaded programs (vs reused pins) */
