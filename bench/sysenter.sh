@@ -7,10 +7,10 @@
 #      none      nothing attached to sys_enter
 #      empty     an empty tp_btf/sys_enter program (bench/empty_sysenter.bpf.c,
 #                attached by bench/empty_sysenter.c)
-#      bj-idle   bpfjail's bj_sys_enter attached, no table (nothing jailed:
-#                it leaves after one array lookup)
-#      bj-jail   bj_sys_enter attached and one process jailed elsewhere: every
-#                syscall takes the task-storage "jailed?" path
+#      bj-idle   bpfjail's bj_sys_enter attached, no table (nothing jailed)
+#      bj-jail   bj_sys_enter attached and one process jailed elsewhere: a
+#                syscall that is never judged leaves on its number, a judged
+#                one on the caller's jailbits bit
 #    goal: bj-jail within 1.10x of empty.
 # 2. open+close: benchprog open-loop (bench/go, Go, ~25 frames deep, one
 #    openat judged per iteration) with
