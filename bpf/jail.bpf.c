@@ -74,30 +74,39 @@ struct {
 	__type(value, struct bj_jailbits);
 } jailbits SEC(".maps");
 
-static __always_inline bool jailbit(__u32 tgid)
+/* The word holding tgid's bit (NULL only if the map were missing). */
+static __always_inline __u64 *jailbit_word(__u32 tgid)
 {
 	__u32 zero = 0;
 	struct bj_jailbits *b = bpf_map_lookup_elem(&jailbits, &zero);
 
-	return b && ((b->w[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)] >> (tgid & 63)) & 1);
+	return b ? &b->w[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)] : NULL;
 }
 
 static __always_inline void jailbit_set(__u32 tgid)
 {
-	__u32 zero = 0;
-	struct bj_jailbits *b = bpf_map_lookup_elem(&jailbits, &zero);
+	__u64 *w = jailbit_word(tgid);
 
-	if (b)
-		__sync_fetch_and_or(&b->w[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)], 1ull << (tgid & 63));
+	if (w)
+		__sync_fetch_and_or(w, 1ull << (tgid & 63));
 }
 
 static __always_inline void jailbit_clear(__u32 tgid)
 {
-	__u32 zero = 0;
-	struct bj_jailbits *b = bpf_map_lookup_elem(&jailbits, &zero);
+	__u64 *w = jailbit_word(tgid);
 
-	if (b)
-		__sync_fetch_and_and(&b->w[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)], ~(1ull << (tgid & 63)));
+	if (w)
+		__sync_fetch_and_and(w, ~(1ull << (tgid & 63)));
+}
+
+/* tgid's jails entry, or NULL; a clear bit answers without the hash. */
+static __always_inline struct bj_proc *jail_of(__u32 tgid)
+{
+	__u64 *w = jailbit_word(tgid);
+
+	if (!w || !((*w >> (tgid & 63)) & 1))
+		return NULL;
+	return bpf_map_lookup_elem(&jails, &tgid);
 }
 
 struct {
@@ -282,7 +291,6 @@ __noinline __u64 bj_range_mask(__u32 table, __u64 pc)
 
 	if (!t || pc < t->text_start || pc >= t->text_end)
 		return 0;
-	stat_inc(BJ_STAT_RANGE_SEARCHES);
 	hi = t->range_cnt;
 	base = t->range_off;
 	off = pc - t->text_start;
@@ -377,24 +385,22 @@ static __always_inline __u64 account_leaf(struct scratch *s, struct bj_table *t,
 
 /*
  * How much of the stack to re-anchor a window at `at` with: up to the next
- * 2 KiB boundary, at most `max`. Go allocates goroutine stacks in powers of two of at least
- * 2 KiB, carved from 8 KiB-aligned spans, so the top of every goroutine's
- * stack is such a boundary: a copy that stops there reads nothing past the
- * goroutine's outermost frame (a copy to the end of the page read up to
- * 2 KiB of someone else's memory, for nothing). When the stack goes on
- * (a larger stack, or a thread's own), the walk re-anchors there. (The first
- * window, 512 bytes from the SP, is not cut: it lies among the frames of
- * the system call's path, and a boundary inside it would cost a copy.) A frame that straddles the
- * boundary (fewer than 16 bytes left) gets a full window: both halves of it
- * are mapped if it is a frame at all.
+ * 2 KiB boundary (BJ_STACK_WINDOW). Go allocates goroutine stacks in powers
+ * of two of at least 2 KiB, carved from 8 KiB-aligned spans, so the top of
+ * every goroutine's stack is such a boundary: a copy that stops there reads
+ * nothing past the goroutine's outermost frame (a copy to the end of the
+ * page read up to 2 KiB of someone else's memory, for nothing). When the
+ * stack goes on (a larger stack, or a thread's own), the walk re-anchors
+ * there. A frame that straddles the boundary (fewer than 16 bytes left)
+ * gets a full window: both halves of it are mapped if it is a frame at all.
+ * (The first window, 512 bytes from the SP, is not cut: it lies among the
+ * frames of the system call's path, where a boundary would cost a copy.)
  */
-static __always_inline __u64 window_len(__u64 at, __u64 max)
+static __always_inline __u64 window_len(__u64 at)
 {
 	__u64 len = BJ_STACK_WINDOW - (at & (BJ_STACK_WINDOW - 1));
 
-	if (len < 16)
-		return max;
-	return len < max ? len : max;
+	return len < 16 ? BJ_STACK_WINDOW : len;
 }
 
 /*
@@ -426,10 +432,10 @@ __noinline long bj_walk_slow(struct scratch *s, struct bj_table *t, __u32 table)
 		 * window again from this frame on, so the frames above it cost
 		 * no read of their own.
 		 */
-		__u64 len = window_len(fp, BJ_STACK_WINDOW);
+		__u64 len = window_len(fp);
 
 		s->copies++;
-		if (len < 16 || bpf_probe_read_user(s->window, len & (BJ_STACK_WINDOW * 2 - 1), (void *)fp)) {
+		if (bpf_probe_read_user(s->window, len & (BJ_STACK_WINDOW * 2 - 1), (void *)fp)) {
 			s->no_reanchor = 1;
 		} else {
 			s->sp = fp;
@@ -941,7 +947,6 @@ verdict:
 		__u32 truncated = s->truncated;
 
 		s->record = 1;
-		s->n = 0;
 		bj_fp_walk(s, t, table);
 		s->truncated = truncated;
 	}
@@ -1028,12 +1033,8 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
  */
 static __always_inline struct bj_proc *jailed(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct bj_proc *p;
+	struct bj_proc *p = jail_of(bpf_get_current_pid_tgid() >> 32);
 
-	if (!jailbit(tgid))
-		return NULL;
-	p = bpf_map_lookup_elem(&jails, &tgid);
 	if (p && p->state == BJ_PROC_ACTIVE && !(p->flags & BJ_PROC_F_IN_EXEC))
 		return p;
 	return NULL;
@@ -1140,7 +1141,7 @@ SEC("lsm/bprm_committing_creds")
 int BPF_PROG(bj_bprm_committing, struct linux_binprm *bprm)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct bj_proc *p = jailbit(tgid) ? bpf_map_lookup_elem(&jails, &tgid) : NULL;
+	struct bj_proc *p = jail_of(tgid);
 
 	if (p)
 		p->flags |= BJ_PROC_F_IN_EXEC;
@@ -1562,9 +1563,9 @@ int BPF_PROG(bj_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	struct bj_proc *p, c;
 
-	if (ptgid == ctgid || !jailbit(ptgid))
-		return 0; /* a thread (the jail is per tgid), or not jailed */
-	p = bpf_map_lookup_elem(&jails, &ptgid);
+	if (ptgid == ctgid)
+		return 0; /* a thread: the jail is per tgid */
+	p = jail_of(ptgid);
 	if (!p)
 		return 0;
 	__builtin_memset(&c, 0, sizeof(c));
@@ -1714,7 +1715,7 @@ int BPF_PROG(bj_exit, struct task_struct *task)
 {
 	__u32 tgid = task->tgid;
 
-	if (!jailbit(tgid) || !bpf_map_lookup_elem(&jails, &tgid))
+	if (!jail_of(tgid))
 		return 0;
 	/*
 	 * Per thread; the jail goes with the last one. Its bit too: nothing
@@ -1926,12 +1927,9 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	{
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		struct bj_proc *p = jail_of(tgid);
 		struct bj_req rq = { .op = BJ_OP_SYSCALL, .arg = id, .tgid = tgid };
-		struct bj_proc *p;
 
-		if (!jailbit(tgid))
-			return 0;
-		p = bpf_map_lookup_elem(&jails, &tgid);
 		if (!p || p->state != BJ_PROC_ACTIVE)
 			return 0;
 		if (class == NEEDS_READS)

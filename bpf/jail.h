@@ -240,7 +240,6 @@ enum bj_stat {
 	BJ_STAT_FRAME_READS,	/* fp walk: frames read on their own (outside a window) */
 	BJ_STAT_WINDOW_COPIES,	/* fp walk: stack window copies (first and re-anchored) */
 	BJ_STAT_SCRATCH_BUSY,	/* a decision found both scratch slots of its CPU held */
-	BJ_STAT_RANGE_SEARCHES,	/* binary searches of a table's ranges (the walk's dearest step) */
 	BJ_STAT_COUNT,
 };
 
