@@ -58,53 +58,41 @@ struct {
  * A bit per tgid that may have a jails entry: set before every insert (here
  * and in userspace, with an atomic OR on the mmapped value), cleared when a
  * process's last thread exits. So a clear bit proves "not jailed", and a
- * process that is not jailed leaves after one inlined array lookup instead
- * of a hash lookup. A set bit (or a word shared with a jailed tgid) only
- * costs the hash lookup.
+ * process that is not jailed leaves after one load from it instead of a hash
+ * lookup. A set bit (or a word shared with a jailed tgid) only costs the hash
+ * lookup.
+ *
+ * Global data, not a map of its own: .bss is an array map with one value,
+ * and the verifier turns a global's address into a constant (no lookup, no
+ * NULL test). Nothing else may live in .bss; userspace pins it as
+ * "jailbits" and mmaps it.
  */
-struct bj_jailbits {
-	__u64 w[BJ_JAILBITS_WORDS];
-};
+__u64 jailbits[BJ_JAILBITS_WORDS];
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct bj_jailbits);
-} jailbits SEC(".maps");
-
-/* The word holding tgid's bit (NULL only if the map were missing). */
 static __always_inline __u64 *jailbit_word(__u32 tgid)
 {
-	__u32 zero = 0;
-	struct bj_jailbits *b = bpf_map_lookup_elem(&jailbits, &zero);
-
-	return b ? &b->w[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)] : NULL;
+	return &jailbits[(tgid >> 6) & (BJ_JAILBITS_WORDS - 1)];
 }
 
 static __always_inline void jailbit_set(__u32 tgid)
 {
-	__u64 *w = jailbit_word(tgid);
-
-	if (w)
-		__sync_fetch_and_or(w, 1ull << (tgid & 63));
+	__sync_fetch_and_or(jailbit_word(tgid), 1ull << (tgid & 63));
 }
 
 static __always_inline void jailbit_clear(__u32 tgid)
 {
-	__u64 *w = jailbit_word(tgid);
+	__sync_fetch_and_and(jailbit_word(tgid), ~(1ull << (tgid & 63)));
+}
 
-	if (w)
-		__sync_fetch_and_and(w, ~(1ull << (tgid & 63)));
+static __always_inline bool jailbit(__u32 tgid)
+{
+	return (*jailbit_word(tgid) >> (tgid & 63)) & 1;
 }
 
 /* tgid's jails entry, or NULL; a clear bit answers without the hash. */
 static __always_inline struct bj_proc *jail_of(__u32 tgid)
 {
-	__u64 *w = jailbit_word(tgid);
-
-	if (!w || !((*w >> (tgid & 63)) & 1))
+	if (!jailbit(tgid))
 		return NULL;
 	return bpf_map_lookup_elem(&jails, &tgid);
 }
@@ -1022,14 +1010,23 @@ __noinline int bj_decide(struct bj_req *rq, struct bj_proc *p)
 }
 
 /*
- * The fast path every hook takes: one hash lookup for processes that are
- * not jailed. Armed processes (before their exec) and processes inside an
- * exec past the point of no return (their old stack is gone) are not judged.
+ * Every hook's first test, before it reads anything out of its arguments:
+ * a process whose jailbits bit is clear (every process that is not jailed)
+ * leaves after one helper call and one load. What follows for the others
+ * (the jails lookup, the arguments, the decision) is in a __noinline
+ * subprogram, a judge_*() function: the JIT saves only the callee-saved
+ * registers a function uses, so the hook itself pushes one where a body
+ * inlined into it would push four on every call.
  */
+static __always_inline bool maybe_jailed(void)
+{
+	return jailbit(bpf_get_current_pid_tgid() >> 32);
+}
+
 /*
- * Jailed and judged now? Hooks call this before reading anything out of
- * their arguments (each read is a helper call): a process that is not
- * jailed leaves after this one lookup.
+ * Jailed and judged now? Armed processes (before their exec) and processes
+ * inside an exec past the point of no return (their old stack is gone) are
+ * not judged.
  */
 static __always_inline struct bj_proc *jailed(void)
 {
@@ -1059,8 +1056,8 @@ static __always_inline int decide_at(struct bj_proc *p, __u32 class, __u32 op, _
 	return bj_decide(&rq, p);
 }
 
-static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
-				    const void *vfsmnt)
+static __noinline int judge_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
+			       const void *vfsmnt)
 {
 	struct bj_proc *p = jailed();
 
@@ -1069,10 +1066,18 @@ static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void
 	return decide_at(p, class, op, arg, dentry, vfsmnt);
 }
 
+/* Arguments already read (or constant): evaluated before the test, so they
+ * must cost no helper call. */
+static __always_inline int check_at(__u32 class, __u32 op, __u32 arg, const void *dentry,
+				    const void *vfsmnt)
+{
+	return maybe_jailed() ? judge_at(class, op, arg, dentry, vfsmnt) : 0;
+}
+
 #define check(ctx, class, op, arg) check_at(class, op, arg, NULL, NULL)
 
 /* An operation on a path: rules on it or a directory above may grant it. */
-static __always_inline int check_path(__u32 class, __u32 op, __u32 arg, const struct path *path)
+static __noinline int judge_path(__u32 class, __u32 op, __u32 arg, const struct path *path)
 {
 	struct bj_proc *p = jailed();
 
@@ -1081,15 +1086,26 @@ static __always_inline int check_path(__u32 class, __u32 op, __u32 arg, const st
 	return decide_at(p, class, op, arg, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
 }
 
+static __always_inline int check_path(__u32 class, __u32 op, __u32 arg, const struct path *path)
+{
+	return maybe_jailed() ? judge_path(class, op, arg, path) : 0;
+}
+
 /* Creating/removing `dentry` in directory `dir`: rules on dir or above. */
-static __always_inline int check_in_dir(__u32 class, __u32 op, __u32 arg, const struct path *dir,
-					struct dentry *dentry)
+static __noinline int judge_in_dir(__u32 class, __u32 op, __u32 arg, const struct path *dir,
+				   struct dentry *dentry)
 {
 	struct bj_proc *p = jailed();
 
 	if (!p)
 		return 0;
 	return decide_at(p, class, op, arg, dentry, BPF_CORE_READ(dir, mnt));
+}
+
+static __always_inline int check_in_dir(__u32 class, __u32 op, __u32 arg, const struct path *dir,
+					struct dentry *dentry)
+{
+	return maybe_jailed() ? judge_in_dir(class, op, arg, dir, dentry) : 0;
 }
 
 static __always_inline __u32 sock_class(int family, int type)
@@ -1110,29 +1126,41 @@ static __always_inline __u32 sock_class(int family, int type)
 	}
 }
 
-static __always_inline int check_sock(void *ctx, struct socket *sock, __u32 op)
+static __noinline int judge_sock(struct socket *sock, __u32 op)
 {
+	struct bj_proc *p = jailed();
 	int family, type;
 
-	if (!jailed())
+	if (!p)
 		return 0;
 	family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
 	type = BPF_CORE_READ(sock, type);
+	return decide_at(p, sock_class(family, type), op, family, NULL, NULL);
+}
 
-	return check(ctx, sock_class(family, type), op, family);
+static __always_inline int check_sock(struct socket *sock, __u32 op)
+{
+	return maybe_jailed() ? judge_sock(sock, op) : 0;
 }
 
 /* ---- exec ---------------------------------------------------------------- */
 
+static __noinline int judge_bprm(struct linux_binprm *bprm)
+{
+	struct bj_proc *p = jailed();
+
+	if (!p)
+		return 0;
+	return decide_at(p, BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, BPF_CORE_READ(bprm, file, f_path.dentry),
+			 BPF_CORE_READ(bprm, file, f_path.mnt));
+}
+
 SEC("lsm/bprm_check_security")
 int BPF_PROG(bj_bprm_check, struct linux_binprm *bprm, int ret)
 {
-	struct bj_proc *p;
-
-	if (ret || !(p = jailed()))
+	if (ret || !maybe_jailed())
 		return ret;
-	return decide_at(p, BJ_CLASS_IDX_EXEC, BJ_OP_EXEC, 0, BPF_CORE_READ(bprm, file, f_path.dentry),
-			BPF_CORE_READ(bprm, file, f_path.mnt));
+	return judge_bprm(bprm);
 }
 
 /* Past the point of no return: the old user stack is gone until the exec
@@ -1150,16 +1178,15 @@ int BPF_PROG(bj_bprm_committing, struct linux_binprm *bprm)
 
 /* ---- files ----------------------------------------------------------------- */
 
-SEC("lsm/file_open")
-int BPF_PROG(bj_file_open, struct file *file, int ret)
+static __noinline int judge_file_open(struct file *file)
 {
+	struct bj_proc *p = jailed();
 	struct dentry *dentry;
 	struct vfsmount *mnt;
-	struct bj_proc *p;
 	__u32 mode, flags;
 
-	if (ret || !(p = jailed()))
-		return ret;
+	if (!p)
+		return 0;
 	/* Direct loads (the hook's argument is a trusted BTF pointer), not
 	 * probe-read helper calls: this is the hottest hook. */
 	mode = file->f_mode;
@@ -1172,6 +1199,14 @@ int BPF_PROG(bj_file_open, struct file *file, int ret)
 	if (mode & FMODE_WRITE)
 		return decide_at(p, BJ_CLASS_IDX_WPATH, BJ_OP_OPEN_WRITE, mode, dentry, mnt);
 	return decide_at(p, BJ_CLASS_IDX_RPATH, BJ_OP_OPEN_READ, mode, dentry, mnt);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(bj_file_open, struct file *file, int ret)
+{
+	if (ret || !maybe_jailed())
+		return ret;
+	return judge_file_open(file);
 }
 
 SEC("lsm/inode_getattr")
@@ -1230,16 +1265,27 @@ int BPF_PROG(bj_path_symlink, const struct path *dir, struct dentry *dentry, con
 	return ret ?: check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_SYMLINK, 0, dir, dentry);
 }
 
+/* Both ends must be allowed: the existing file (same mount) and the new name. */
+static __noinline int judge_link(struct dentry *old_dentry, const struct path *new_dir,
+				 struct dentry *new_dentry)
+{
+	struct bj_proc *p = jailed();
+	const void *mnt;
+
+	if (!p)
+		return 0;
+	mnt = BPF_CORE_READ(new_dir, mnt);
+	return decide_at(p, BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, old_dentry, mnt) ?:
+	       decide_at(p, BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, new_dentry, mnt);
+}
+
 SEC("lsm/path_link")
 int BPF_PROG(bj_path_link, struct dentry *old_dentry, const struct path *new_dir,
 	     struct dentry *new_dentry, int ret)
 {
-	/* Both ends must be allowed: the existing file (same mount) and the new name. */
-	if (ret || !jailed())
+	if (ret || !maybe_jailed())
 		return ret;
-	return check_at(BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, old_dentry,
-			       BPF_CORE_READ(new_dir, mnt)) ?:
-		      check_in_dir(BJ_CLASS_IDX_CPATH, BJ_OP_LINK, 0, new_dir, new_dentry);
+	return judge_link(old_dentry, new_dir, new_dentry);
 }
 
 SEC("lsm/path_rename")
@@ -1269,38 +1315,38 @@ int BPF_PROG(bj_path_chown, const struct path *path, __u32 uid, __u32 gid, int r
  */
 #define ATTR_FILE (1 << 13)
 
-static __always_inline int setattr(void *ctx, struct iattr *attr)
+static __noinline int judge_setattr(struct iattr *attr)
 {
-	unsigned int valid;
-
-	if (!jailed())
-		return 0;
-	valid = BPF_CORE_READ(attr, ia_valid);
+	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
 
 	if (valid & ATTR_SIZE) {
 		/* truncate(2) and open(O_TRUNC) were judged, with their path, by
 		 * path_truncate; ftruncate(2) carries its file: judge it here. */
 		if (!(valid & ATTR_FILE))
 			return 0;
-		return check_at(BJ_CLASS_IDX_WPATH, BJ_OP_TRUNCATE, 0,
+		return judge_at(BJ_CLASS_IDX_WPATH, BJ_OP_TRUNCATE, 0,
 				BPF_CORE_READ(attr, ia_file, f_path.dentry),
 				BPF_CORE_READ(attr, ia_file, f_path.mnt));
 	}
 	if (valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME | ATTR_MTIME))
-		return check(ctx, BJ_CLASS_IDX_FATTR, BJ_OP_CHMOD, valid);
+		return judge_at(BJ_CLASS_IDX_FATTR, BJ_OP_CHMOD, valid, NULL, NULL);
 	return 0;
 }
 
 SEC("lsm/inode_setattr")
 int BPF_PROG(bj_inode_setattr__2, struct dentry *dentry, struct iattr *attr, int ret)
 {
-	return ret ?: setattr(ctx, attr);
+	if (ret || !maybe_jailed())
+		return ret;
+	return judge_setattr(attr);
 }
 
 SEC("lsm/inode_setattr")
 int BPF_PROG(bj_inode_setattr__3, void *idmap, struct dentry *dentry, struct iattr *attr, int ret)
 {
-	return ret ?: setattr(ctx, attr);
+	if (ret || !maybe_jailed())
+		return ret;
+	return judge_setattr(attr);
 }
 
 SEC("lsm/inode_setxattr")
@@ -1329,31 +1375,38 @@ int BPF_PROG(bj_socket_create, int family, int type, int protocol, int kern, int
 SEC("lsm/socket_socketpair")
 int BPF_PROG(bj_socket_socketpair, struct socket *socka, struct socket *sockb, int ret)
 {
-	return ret ?: check_sock(ctx, socka, BJ_OP_SOCKET);
+	return ret ?: check_sock(socka, BJ_OP_SOCKET);
 }
 
 SEC("lsm/socket_connect")
 int BPF_PROG(bj_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
-	return ret ?: check_sock(ctx, sock, BJ_OP_CONNECT);
+	return ret ?: check_sock(sock, BJ_OP_CONNECT);
 }
 
 SEC("lsm/socket_bind")
 int BPF_PROG(bj_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
-	return ret ?: check_sock(ctx, sock, BJ_OP_BIND);
+	return ret ?: check_sock(sock, BJ_OP_BIND);
 }
 
 SEC("lsm/socket_listen")
 int BPF_PROG(bj_socket_listen, struct socket *sock, int backlog, int ret)
 {
-	return ret ?: check_sock(ctx, sock, BJ_OP_LISTEN);
+	return ret ?: check_sock(sock, BJ_OP_LISTEN);
 }
 
 SEC("lsm/socket_accept")
 int BPF_PROG(bj_socket_accept, struct socket *sock, struct socket *newsock, int ret)
 {
-	return ret ?: check_sock(ctx, sock, BJ_OP_ACCEPT);
+	return ret ?: check_sock(sock, BJ_OP_ACCEPT);
+}
+
+static __noinline int judge_sendto(struct socket *sock, struct msghdr *msg)
+{
+	if (!BPF_CORE_READ(msg, msg_name) || BPF_CORE_READ(msg, msg_namelen) == 0)
+		return 0;
+	return judge_sock(sock, BJ_OP_SENDTO);
 }
 
 /* write()/send() on a connected socket is I/O on an open descriptor: only a
@@ -1361,11 +1414,9 @@ int BPF_PROG(bj_socket_accept, struct socket *sock, struct socket *newsock, int 
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(bj_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
-	if (ret || !jailed())
+	if (ret || !maybe_jailed())
 		return ret;
-	if (!BPF_CORE_READ(msg, msg_name) || BPF_CORE_READ(msg, msg_namelen) == 0)
-		return 0;
-	return check_sock(ctx, sock, BJ_OP_SENDTO);
+	return judge_sendto(sock, msg);
 }
 
 /* ---- processes ---------------------------------------------------------------- */
@@ -1378,18 +1429,21 @@ int BPF_PROG(bj_task_alloc, struct task_struct *task, unsigned long clone_flags,
 	return check(ctx, BJ_CLASS_IDX_PROC, BJ_OP_FORK, (__u32)clone_flags);
 }
 
-static __always_inline bool is_self(struct task_struct *p)
+/* Signals and rlimits are judged only when they reach another process. */
+static __noinline int judge_other(struct task_struct *p, __u32 op, __u32 arg)
 {
-	return BPF_CORE_READ(p, tgid) == (__u32)(bpf_get_current_pid_tgid() >> 32);
+	if (BPF_CORE_READ(p, tgid) == (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return judge_at(BJ_CLASS_IDX_PROC, op, arg, NULL, NULL);
 }
 
 SEC("lsm/task_kill")
 int BPF_PROG(bj_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred, int ret)
 {
-	if (ret || is_self(p))
+	if (ret || !maybe_jailed())
 		return ret;
-	return check(ctx, BJ_CLASS_IDX_PROC, BJ_OP_KILL, sig);
+	return judge_other(p, BJ_OP_KILL, sig);
 }
 
 SEC("lsm/task_setpgid")
@@ -1402,9 +1456,9 @@ SEC("lsm/task_setrlimit")
 int BPF_PROG(bj_task_setrlimit, struct task_struct *p, unsigned int resource,
 	     struct rlimit *new_rlim, int ret)
 {
-	if (ret || is_self(p))
+	if (ret || !maybe_jailed())
 		return ret;
-	return check(ctx, BJ_CLASS_IDX_PROC, BJ_OP_SETRLIMIT, resource);
+	return judge_other(p, BJ_OP_SETRLIMIT, resource);
 }
 
 SEC("lsm/ptrace_access_check")
@@ -1915,6 +1969,22 @@ static __always_inline __u32 syscall_class(struct pt_regs *regs, long id, bool d
  * for it); a judged one from a process that is not jailed, on its jailbits
  * bit, as the LSM hooks do.
  */
+static __noinline int judge_syscall(struct pt_regs *regs, long id, __u32 class)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct bj_proc *p = jail_of(tgid);
+	struct bj_req rq = { .op = BJ_OP_SYSCALL, .arg = id, .tgid = tgid };
+
+	if (!p || p->state != BJ_PROC_ACTIVE)
+		return 0;
+	if (class == NEEDS_READS)
+		class = syscall_class(regs, id, true);
+	if (class == NO_CLASS)
+		return 0;
+	rq.class = class;
+	return bj_decide(&rq, p);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 {
@@ -1925,18 +1995,7 @@ int BPF_PROG(bj_sys_enter, struct pt_regs *regs, long id)
 	class = syscall_class(regs, id, false);
 	if (class == NO_CLASS)
 		return 0;
-	{
-		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-		struct bj_proc *p = jail_of(tgid);
-		struct bj_req rq = { .op = BJ_OP_SYSCALL, .arg = id, .tgid = tgid };
-
-		if (!p || p->state != BJ_PROC_ACTIVE)
-			return 0;
-		if (class == NEEDS_READS)
-			class = syscall_class(regs, id, true);
-		if (class == NO_CLASS)
-			return 0;
-		rq.class = class;
-		return bj_decide(&rq, p);
-	}
+	if (!maybe_jailed())
+		return 0;
+	return judge_syscall(regs, id, class);
 }

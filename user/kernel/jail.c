@@ -192,6 +192,20 @@ static int open_pinned_maps(struct bj_kernel *k)
 	return 0;
 }
 
+/* The name a map is pinned under, or NULL: .bss holds nothing but jailbits
+ * (bpf/jail.bpf.c), other internal maps (.rodata, none today) stay unpinned. */
+static const char *pin_name(const struct jail_bpf *skel, const struct bpf_map *map)
+{
+	const char *name = bpf_map__name(map);
+
+	if (map == skel->maps.bss)
+		return "jailbits";
+	return strchr(name, '.') ? NULL : name;
+}
+
+_Static_assert(sizeof(*((struct jail_bpf *)0)->bss) == sizeof(uint64_t) * BJ_JAILBITS_WORDS,
+	       "bpf/jail.bpf.c: .bss must hold jailbits and nothing else (it is pinned and mmapped as jailbits)");
+
 /* Load what select_programs chose into the (pinned or new) maps; pin all. */
 static int load_and_pin(struct bj_kernel *k, const struct bj_kernel_opts *o, bool maps_exist,
 			char *err, size_t errlen)
@@ -217,10 +231,10 @@ static int load_and_pin(struct bj_kernel *k, const struct bj_kernel_opts *o, boo
 		return 0;
 	}
 	bpf_object__for_each_map(map, skel->obj) {
-		const char *name = bpf_map__name(map);
+		const char *name = pin_name(skel, map);
 
-		if (strchr(name, '.'))
-			continue; /* .rodata/.bss: none used, but never pinned */
+		if (!name)
+			continue;
 		snprintf(path, sizeof(path), "%s/maps/%s", k->dir, name);
 		if (maps_exist) {
 			int fd = bpf_obj_get(path);
@@ -259,9 +273,9 @@ static int load_and_pin(struct bj_kernel *k, const struct bj_kernel_opts *o, boo
 			ret = mkdirs(path);
 		}
 		bpf_object__for_each_map(map, skel->obj) {
-			if (ret || strchr(bpf_map__name(map), '.'))
+			if (ret || !pin_name(skel, map))
 				continue;
-			snprintf(path, sizeof(path), "%s/maps/%s", k->dir, bpf_map__name(map));
+			snprintf(path, sizeof(path), "%s/maps/%s", k->dir, pin_name(skel, map));
 			if (bpf_map__pin(map, path))
 				ret = -errno;
 		}
