@@ -21,7 +21,7 @@
 #                  bench/empty_lsm.bpf.c) and k (bench/empty_sysenter.bpf.c)
 #   BENCH_ITERS    open+close iterations per run   (default 20000)
 #   BENCH_ROUNDS   rounds of test a/b              (default 5)
-#   BENCH_D_ROUNDS rounds of test d                (default 4)
+#   BENCH_D_ROUNDS rounds of test d                (default 8: its ratio sits at the floor)
 #   BENCH_C_ROUNDS rounds of test c                (default 3)
 #   BENCH_DEPTH    extra frames in main before the loop (default 14: 25
 #                  physical frames at the openat)
@@ -37,7 +37,7 @@ V=${BENCH_VICTIM:?BENCH_VICTIM not set}
 BJ=${BPFJAIL:-bpfjail}
 N=${BENCH_ITERS:-20000}
 R=${BENCH_ROUNDS:-5}
-RD=${BENCH_D_ROUNDS:-4}
+RD=${BENCH_D_ROUNDS:-8}
 RC=${BENCH_C_ROUNDS:-3}
 DEPTH=${BENCH_DEPTH:-14}
 NS=$((N / ${BENCH_STRACE_DIV:-25}))

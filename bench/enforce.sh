@@ -201,7 +201,12 @@ if None not in (u, fp, kr, al):
         look = (kr - al) - (cm - fp)
         print(f"    bpf_get_task_stack + compare loop      {cm - fp:+8.0f}   compare - fp")
         print(f"    range lookups (kernel mode's loop)     {look:+8.0f}   (kernel - allow-all) - (compare - fp)")
-        print(f"    fp walk without the lookups, about     {(fp - al) - look:+8.0f}   (fp - allow-all) - lookups")
+        if (fp - al) - look > 0:
+            print(f"    fp walk without the lookups, about     {(fp - al) - look:+8.0f}   (fp - allow-all) - lookups")
+        else:
+            # The fp walk's own lookups are cheaper than kernel mode's loop,
+            # so this difference would be negative: no estimate to give.
+            print(f"    fp walk without the lookups            not separable: kernel mode's lookups alone cost more than the fp walk")
     if su and sf and deep != "?" and shallow != "?" and deep != shallow:
         df = float(deep) - float(shallow)
         per = ((fp - u) - (sf - su)) / df
