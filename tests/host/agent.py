@@ -22,6 +22,7 @@ bad and group-writable files), /metrics (promtool, values, a real
 Prometheus), kill -9 of the agent and adoption by a restarted one, and a
 bounded load test. Every process started here is stopped by its pid; only
 127.0.0.1 is used. Run by tests/host/agent.sh."""
+import glob
 import json
 import os
 import re
@@ -51,6 +52,7 @@ STAGE = os.path.join(TMP, "stage")
 CONFIG = os.path.join(TMP, "agent.yaml")
 EVENTS = os.path.join(TMP, "events.jsonl")
 PIN_ROOT = "/sys/fs/bpf/bpfjail"
+MAX_BINARIES = 4099  # limits.max_binaries: the agent creates the binaries map with this size
 HOSTNAME_FILE = "/etc/hostname"
 MOD = "example.com/poisoned"
 procs = []          # every Popen started here (stopped at the end by pid)
@@ -348,6 +350,8 @@ events:
 policy_dir: {POL}
 defaults:
   mode: kill
+limits:
+  max_binaries: {MAX_BINARIES}
 """)
     os.chmod(CONFIG, 0o600)
     write_atomic(os.path.join(POL, "10-path.yaml"), policy_yaml([f"path: {BIN}/jail-*"]), 0o644)
@@ -712,6 +716,13 @@ def test_metrics(agent):
     else:
         R.notok("/metrics: bpfjail_exec_holds_total", str({k: v for k, v in ms.items()
                                                           if k[0] == "bpfjail_exec_holds_total"}))
+    cap, pinned = mval(ms, "bpfjail_map_capacity", map="binaries"), binaries_max_entries()
+    if cap == MAX_BINARIES and pinned == MAX_BINARIES:
+        R.ok(f"limits.max_binaries {MAX_BINARIES}: the binaries map has {pinned} entries "
+             f"(bpftool) and bpfjail_map_capacity{{map=\"binaries\"}} = {int(cap)}")
+    else:
+        R.notok(f"limits.max_binaries {MAX_BINARIES} sizes the binaries map",
+                f"metric {cap}, pinned map max_entries {pinned}")
     j0 = mval(ms, "bpfjail_jailed_processes")
     v = Victim(binp("jail-victim"))
     time.sleep(1.3)  # gauges are updated every second
@@ -954,14 +965,40 @@ def test_stop(agent):
         R.notok("SIGTERM: jails stay: a matched binary exec'd after the stop is still jailed", r.brief())
 
 
+def binaries_max_entries():
+    paths = glob.glob(os.path.join(PIN_ROOT, "*", "maps", "binaries"))
+    if len(paths) != 1:
+        return None
+    r = run(["bpftool", "-j", "map", "show", "pinned", paths[0]], timeout=10)
+    try:
+        return json.loads(r.out)["max_entries"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def test_unload_releases():
     """kill -9 of the agent, then a never-seen binary is exec'd while the
     heartbeat is still fresh: the kernel holds it (stopped) and no agent
-    answers. `bpfjail unload --force` must continue it, not strand it."""
+    answers. `bpfjail unload --force` must continue it, not strand it.
+    Its config asks for another max_binaries: the pinned map keeps its size,
+    and the agent says so."""
+    with open(CONFIG) as f:
+        text = f.read()
+    with open(CONFIG, "w") as f:
+        f.write(text.replace(f"max_binaries: {MAX_BINARIES}", "max_binaries: 2048"))
     agent = Agent()
     if not agent.healthy():
         R.notok("unload releases holds: agent start", agent.stderr()[-300:])
         return
+    err = agent.wait_stderr("agent running")
+    want = f"limits.max_binaries is 2048, but the binaries map pinned by an earlier bpfjail holds {MAX_BINARIES}"
+    cap = mval(metrics(), "bpfjail_map_capacity", map="binaries")
+    if want in err and cap == MAX_BINARIES:
+        R.ok(f"limits.max_binaries changed while the maps are pinned: the agent warns and "
+             f"bpfjail_map_capacity stays {int(cap)}")
+    else:
+        R.notok("limits.max_binaries changed while the maps are pinned: warning and capacity",
+                f"capacity {cap}; stderr {oneline(err[-400:])}")
     agent.stop(signal.SIGKILL)
     fresh = binp("fresh-true3")
     shutil.copy("/bin/true", fresh)
@@ -1034,6 +1071,11 @@ def main():
         if not setup():
             return
         test_bad_config()
+        # The first agent must create the maps (limits.max_binaries applies).
+        r = run([BPFJAIL, "unload", "--force"], timeout=60)
+        if r.rc != 0:
+            R.notok("setup: unload --force before the first agent", r.brief())
+            return
         agent = Agent()
         if not test_basic(agent):
             return

@@ -230,6 +230,11 @@ static int load_and_pin(struct bj_kernel *k, const struct bj_kernel_opts *o, boo
 		jail_bpf__destroy(skel);
 		return 0;
 	}
+	if (!maps_exist && o->max_binaries &&
+	    (ret = bpf_map__set_max_entries(skel->maps.binaries, o->max_binaries))) {
+		kerr(err, errlen, ret, "binaries map size %u: %s", o->max_binaries, strerror(-ret));
+		goto out;
+	}
 	bpf_object__for_each_map(map, skel->obj) {
 		const char *name = pin_name(skel, map);
 
@@ -400,6 +405,19 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *er
 	if (ret) {
 		kerr(err, errlen, ret, "opening pinned maps in %s: %s", k->dir, strerror(-ret));
 		goto fail;
+	}
+	{
+		struct bpf_map_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		/* Whoever created the maps chose this size (limits.max_binaries). */
+		ret = bpf_obj_get_info_by_fd(k->fd_binaries, &info, &len);
+		if (ret) {
+			ret = -errno;
+			kerr(err, errlen, ret, "reading the binaries map's size: %s", strerror(-ret));
+			goto fail;
+		}
+		k->bin_capacity = info.max_entries;
 	}
 	/* What is attached now, whoever attached it. */
 	k->syscalls = link_pinned(k, "bj_sys_enter");

@@ -30,6 +30,7 @@ struct bj_kernel {
 	bool syscalls;		/* tp_btf/sys_enter is attached (kill/audit without LSM) */
 	bool loaded_now;	/* this invocation loaded programs (vs reused pins) */
 	int nhooks;		/* LSM programs attached */
+	uint32_t bin_capacity;	/* max_entries of the binaries map in force */
 	int nskipped;		/* LSM programs this kernel has no hook for */
 	char skipped[512];	/* their names */
 	char dir[128];		/* pin directory */
@@ -49,6 +50,9 @@ struct bj_kernel_opts {
 	bool lsm;		/* need the LSM hooks (enforce/audit) */
 	bool syscalls;		/* need tp_btf/sys_enter (kill/audit without LSM) */
 	bool no_load;		/* only reuse pinned state: -ENOENT if there is none */
+	/* Size of the binaries map if this call creates the maps (0:
+	 * BJ_MAX_BINARIES). Pinned maps keep their size: see bin_capacity. */
+	uint32_t max_binaries;
 };
 
 typedef int (*bj_event_fn)(void *ctx, const struct bj_event *e);
