@@ -77,6 +77,7 @@ struct agent {
 	struct bj_kernel k;
 	bool lsm_ok;
 	bool syscalls_on;
+	uint32_t bin_capacity;	/* the binaries map's size in force */
 	struct eventlog *log;
 	struct metrics *m;
 	struct agent_metrics am;
@@ -814,7 +815,7 @@ static void update_gauges(struct agent *a)
 	metric_set(a->am.map_entries, METRIC_LABELS("binaries"), nbins);
 	metric_set(a->am.map_entries, METRIC_LABELS("tables"), ntables);
 	metric_set(a->am.map_capacity, METRIC_LABELS("jails"), BJ_MAX_JAILS);
-	metric_set(a->am.map_capacity, METRIC_LABELS("binaries"), a->k.bin_capacity);
+	metric_set(a->am.map_capacity, METRIC_LABELS("binaries"), a->bin_capacity);
 	metric_set(a->am.map_capacity, METRIC_LABELS("tables"), BJ_MAX_TABLES);
 	if (bj_kernel_stats(&a->k, st) == 0) {
 		metric_set(a->am.events_dropped, NULL, st[BJ_STAT_EVENTS_DROPPED]);
@@ -822,7 +823,7 @@ static void update_gauges(struct agent *a)
 		if (st[BJ_STAT_JAIL_FULL])
 			metrics_set_health(a->m, false, "jails map full: processes were killed");
 	}
-	if (nbins >= a->k.bin_capacity)
+	if (nbins >= a->bin_capacity)
 		metrics_set_health(a->m, false, "binaries map full: unknown binaries run unheld");
 }
 
@@ -987,10 +988,15 @@ int cmd_agent(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (a->k.bin_capacity != a->cfg.max_binaries)
+	ret = bj_kernel_bin_capacity(&a->k, &a->bin_capacity);
+	if (ret) {
+		ret = fail(EXIT_KERNEL, "agent: reading the binaries map's size: %s", strerror(-ret));
+		goto out;
+	}
+	if (a->bin_capacity != a->cfg.max_binaries)
 		warnx_("agent: limits.max_binaries is %u, but the binaries map pinned by an earlier "
 		       "bpfjail holds %u entries: that size stays in force until 'bpfjail unload'",
-		       a->cfg.max_binaries, a->k.bin_capacity);
+		       a->cfg.max_binaries, a->bin_capacity);
 	agent_metrics_build_info(&a->am, BPFJAIL_VERSION, a->lsm_ok ? "enforce" : "kill");
 	if (!a->lsm_ok)
 		warnx_("agent: BPF LSM is not usable on this kernel: kill mode");

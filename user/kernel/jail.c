@@ -406,19 +406,6 @@ int bj_kernel_open(struct bj_kernel *k, const struct bj_kernel_opts *o, char *er
 		kerr(err, errlen, ret, "opening pinned maps in %s: %s", k->dir, strerror(-ret));
 		goto fail;
 	}
-	{
-		struct bpf_map_info info = { 0 };
-		uint32_t len = sizeof(info);
-
-		/* Whoever created the maps chose this size (limits.max_binaries). */
-		ret = bpf_obj_get_info_by_fd(k->fd_binaries, &info, &len);
-		if (ret) {
-			ret = -errno;
-			kerr(err, errlen, ret, "reading the binaries map's size: %s", strerror(-ret));
-			goto fail;
-		}
-		k->bin_capacity = info.max_entries;
-	}
 	/* What is attached now, whoever attached it. */
 	k->syscalls = link_pinned(k, "bj_sys_enter");
 	k->lsm = link_pinned(k, "bj_file_open");
@@ -841,6 +828,17 @@ int bj_kernel_bin_count(struct bj_kernel *k, uint32_t *n)
 		key = next;
 		prev = &key;
 	}
+	return 0;
+}
+
+int bj_kernel_bin_capacity(struct bj_kernel *k, uint32_t *n)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(k->fd_binaries, &info, &len))
+		return -errno;
+	*n = info.max_entries;
 	return 0;
 }
 

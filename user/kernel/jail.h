@@ -30,7 +30,6 @@ struct bj_kernel {
 	bool syscalls;		/* tp_btf/sys_enter is attached (kill/audit without LSM) */
 	bool loaded_now;	/* this invocation loaded programs (vs reused pins) */
 	int nhooks;		/* LSM programs attached */
-	uint32_t bin_capacity;	/* max_entries of the binaries map in force */
 	int nskipped;		/* LSM programs this kernel has no hook for */
 	char skipped[512];	/* their names */
 	char dir[128];		/* pin directory */
@@ -51,7 +50,7 @@ struct bj_kernel_opts {
 	bool syscalls;		/* need tp_btf/sys_enter (kill/audit without LSM) */
 	bool no_load;		/* only reuse pinned state: -ENOENT if there is none */
 	/* Size of the binaries map if this call creates the maps (0:
-	 * BJ_MAX_BINARIES). Pinned maps keep their size: see bin_capacity. */
+	 * BJ_MAX_BINARIES). Pinned maps keep theirs: bj_kernel_bin_capacity. */
 	uint32_t max_binaries;
 };
 
@@ -114,6 +113,8 @@ int bj_kernel_agent_heartbeat(struct bj_kernel *k);
 int bj_kernel_bin_set(struct bj_kernel *k, uint64_t dev, uint64_t ino, bool match, uint32_t table);
 int bj_kernel_bin_del(struct bj_kernel *k, uint64_t dev, uint64_t ino);
 int bj_kernel_bin_count(struct bj_kernel *k, uint32_t *n);
+/* The binaries map's size in force, chosen by whoever created the maps. */
+int bj_kernel_bin_capacity(struct bj_kernel *k, uint32_t *n);
 /* Forget every "no match" verdict (after a policy change). */
 int bj_kernel_bins_clear_nomatch(struct bj_kernel *k);
 /* Change a jailed process's entry (e.g. to another table). */
